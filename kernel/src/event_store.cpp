@@ -1,0 +1,90 @@
+#include "event_store.hpp"
+
+#include "logging.hpp"
+#include "plugin_host.hpp"
+#include "validation.hpp"
+
+namespace opossum::detail {
+
+namespace {
+
+std::shared_ptr<sdk::Storage> createStorage(const StoreConfig& config) {
+  validateStoreOptions(config.options);
+  setLogLevel(config.logLevel, config.file.empty() ? "logging.level" : config.file.string());
+  PluginHost host(config.pluginPaths, config.file);
+  auto fileSystem = sdk::posixFileSystem();
+  std::filesystem::path storeDirectory = config.options.rootPath / config.options.storeName;
+
+  auto serializer = host.create<sdk::Serializer>(
+      config.serializer,
+      sdk::SerializerContext{config.serializer.options, pluginLogger(config.serializer.name)});
+  auto index = host.create<sdk::Index>(
+      config.index, sdk::IndexContext{storeDirectory / "indices", fileSystem,
+                                      pluginLogger(config.index.name), config.index.options});
+  sdk::StorageContext context;
+  context.storeDirectory = storeDirectory;
+  context.flushEventsImmediately = config.options.flushEventsImmediately;
+  context.writeProtectEventFiles = config.options.writeProtectEventFiles;
+  context.crossProcessLockTimeout = config.options.crossProcessLockTimeout;
+  context.serializer = serializer;
+  context.index = index;
+  context.fileSystem = fileSystem;
+  context.logger = pluginLogger(config.storage.name);
+  context.options = config.storage.options;
+  return host.create<sdk::Storage>(config.storage, context);
+}
+
+void checkCancel(const std::stop_token& cancel, const char* what) {
+  if (cancel.stop_requested()) throw CancelledError(std::string(what) + " cancelled");
+}
+
+}  // namespace
+
+EventStoreImpl::EventStoreImpl(const StoreConfig& config)
+    : config_(config), storage_(createStorage(config)), commits_(storage_) {}
+
+Position EventStoreImpl::append(const std::vector<NewEvent>& events,
+                                const std::optional<AppendCondition>& condition,
+                                std::stop_token cancel) {
+  auto prepared = prepareEvents(events, std::chrono::system_clock::now());
+  checkCancel(cancel, "append");
+  return commits_.append(prepared, condition ? &*condition : nullptr, cancel);
+}
+
+std::vector<SequencedEvent> EventStoreImpl::read(const Query& query, const ReadOptions& options) {
+  return storage_->read(query, options);
+}
+
+std::optional<SequencedEvent> EventStoreImpl::readLast(const Query& query, std::stop_token cancel) {
+  checkCancel(cancel, "readLast");
+  return storage_->readLast(query);
+}
+
+void EventStoreImpl::deleteStore(std::stop_token cancel) {
+  checkCancel(cancel, "deleteStore");
+  storage_->deleteStore(cancel);
+}
+
+TagMigrationResult EventStoreImpl::addTags(const std::string&,
+                                           std::function<std::vector<Tag>(const SequencedEvent&)>,
+                                           std::stop_token) {
+  throw Error("addTags is not available in this version of the file-per-event storage");
+}
+
+std::shared_ptr<Store> openStore(const StoreConfig& config) {
+  return std::make_shared<EventStoreImpl>(config);
+}
+
+}  // namespace opossum::detail
+
+namespace opossum {
+
+std::shared_ptr<Store> createEventStore(const EventStoreOptions& options) {
+  return detail::openStore(detail::defaultConfig(options));
+}
+
+std::shared_ptr<Store> createEventStoreFromConfig(const std::filesystem::path& configFile) {
+  return detail::openStore(detail::loadConfig(configFile));
+}
+
+}  // namespace opossum

@@ -1,0 +1,66 @@
+// Finds, checks and loads plugin libraries (Boost.DLL). Every object a plugin creates keeps its
+// library loaded until the object is destroyed.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "opossum/sdk/plugin.hpp"
+
+namespace opossum::detail {
+
+struct PluginInfo {
+  std::uint32_t kind = 0;
+  std::string name;
+  std::string version;
+  std::string description;
+  std::uint32_t abiMajor = 0;
+  std::uint32_t abiMinor = 0;
+  std::filesystem::path file;
+};
+
+std::string kindName(std::uint32_t kind);  // "storage", "serializer", ...
+
+// <folder of the library or executable holding the kernel>/opossum/plugins (may not exist).
+std::filesystem::path installedPluginDir();
+
+class PluginHost {
+ public:
+  // Search order: `configPaths`, then OPOSSUM_PLUGIN_PATH (':'-separated), then the installed
+  // plugin folder next to the kernel library. `configFile` is named in errors.
+  PluginHost(std::vector<std::filesystem::path> configPaths, std::filesystem::path configFile = {});
+
+  // The existing folders, canonical and without duplicates, in search order.
+  const std::vector<std::filesystem::path>& searchPath() const { return searchPath_; }
+  // Folders that were asked for but do not exist (skipped, and named in "not found" errors).
+  const std::vector<std::filesystem::path>& missingDirectories() const { return missing_; }
+
+  // Every plugin library found on the search path (files that are not plugins are skipped).
+  // Libraries of another ABI major are listed too, with kind 0, no name and their ABI version.
+  std::vector<PluginInfo> discover() const;
+
+  // Creates the plugin chosen for `Interface`. PluginError (naming the file, the search path and
+  // both ABI versions) when it cannot be found, loaded or checked; ConfigError for bad options.
+  template <class Interface>
+  std::shared_ptr<Interface> create(const PluginChoice& choice,
+                                    const typename sdk::PluginTraits<Interface>::Context& context) {
+    return std::static_pointer_cast<Interface>(
+        createRaw(sdk::PluginTraits<Interface>::kind, choice, &context));
+  }
+
+ private:
+  // The object is returned as shared_ptr<void> whose deleter calls the plugin's destroy and then
+  // releases the library.
+  std::shared_ptr<void> createRaw(std::uint32_t kind, const PluginChoice& choice,
+                                  const void* context);
+  std::string describeSearchPath() const;
+
+  std::vector<std::filesystem::path> searchPath_;
+  std::vector<std::filesystem::path> missing_;
+  std::filesystem::path configFile_;
+};
+
+}  // namespace opossum::detail

@@ -1,0 +1,144 @@
+#include "validation.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace opossum::detail {
+
+namespace {
+
+// Null handler: validates JSON without building a document.
+struct NullHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NullHandler> {
+  bool Default() { return true; }
+};
+
+std::string where(std::size_t index) { return "event " + std::to_string(index) + ": "; }
+
+void checkText(std::string_view text, const std::string& what, std::size_t maxBytes,
+               bool mayBeEmpty) {
+  if (!mayBeEmpty && text.empty()) throw InvalidArgumentError(what + " is empty");
+  if (text.size() > maxBytes) {
+    throw InvalidArgumentError(what + " is " + std::to_string(text.size()) + " bytes; at most " +
+                               std::to_string(maxBytes) + " are allowed");
+  }
+  if (text.find('\0') != std::string_view::npos) throw InvalidArgumentError(what + " contains NUL");
+  if (!isValidUtf8(text)) throw InvalidArgumentError(what + " is not valid UTF-8");
+}
+
+void checkPayload(const std::string& json, std::size_t index) {
+  std::size_t start = json.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || json[start] != '{') {
+    throw InvalidArgumentError(where(index) + "payload must be a JSON object");
+  }
+  rapidjson::Reader reader;
+  rapidjson::StringStream stream(json.c_str());
+  NullHandler handler;
+  // Strict UTF-8, and the whole text must be one value.
+  auto result =
+      reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(
+          stream, handler);
+  if (result.IsError()) {
+    throw InvalidArgumentError(where(index) + "payload is not valid JSON (" +
+                               rapidjson::GetParseError_En(result.Code()) + " at offset " +
+                               std::to_string(result.Offset()) + ")");
+  }
+  std::size_t end = stream.Tell();
+  if (json.find_first_not_of(" \t\r\n", end) != std::string::npos) {
+    throw InvalidArgumentError(where(index) + "payload has text after the JSON object");
+  }
+}
+
+void checkMetadataField(const std::optional<std::string>& value, const char* name,
+                        std::size_t index) {
+  if (value) checkText(*value, where(index) + "metadata " + name, 4096, true);
+}
+
+}  // namespace
+
+bool isValidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::vector<NewEvent> prepareEvents(const std::vector<NewEvent>& events, Timestamp now) {
+  if (events.empty()) throw InvalidArgumentError("append needs at least one event");
+  std::vector<NewEvent> prepared;
+  prepared.reserve(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& in = events[i];
+    checkText(in.event.eventType, where(i) + "event type", kMaxEventTypeBytes, false);
+    NewEvent out;
+    out.event.eventType = in.event.eventType;
+    out.event.tags.reserve(in.event.tags.size());
+    for (std::size_t t = 0; t < in.event.tags.size(); ++t) {
+      const Tag& tag = in.event.tags[t];
+      std::string what = where(i) + "tag " + std::to_string(t);
+      checkText(tag.key, what + " key", kMaxTagBytes, false);
+      checkText(tag.value, what + " value", kMaxTagBytes, true);
+      bool duplicate = false;
+      for (const Tag& kept : out.event.tags) duplicate = duplicate || kept == tag;
+      if (!duplicate) out.event.tags.push_back(tag);
+    }
+    checkPayload(in.event.event, i);
+    out.event.event = in.event.event;
+    checkMetadataField(in.metadata.correlationId, "correlationId", i);
+    checkMetadataField(in.metadata.causationId, "causationId", i);
+    checkMetadataField(in.metadata.operationId, "operationId", i);
+    checkMetadataField(in.metadata.userId, "userId", i);
+    out.metadata = in.metadata;
+    if (!out.metadata.timestamp) out.metadata.timestamp = now;
+    prepared.push_back(std::move(out));
+  }
+  return prepared;
+}
+
+void validateStoreOptions(const EventStoreOptions& options) {
+  const std::string& name = options.storeName;
+  if (name.empty()) throw InvalidArgumentError("storeName is empty");
+  if (name == "." || name == "..") {
+    throw InvalidArgumentError("storeName '" + name + "' is not a directory name");
+  }
+  if (name.find_first_of(std::string("/\\\0", 3)) != std::string::npos) {
+    throw InvalidArgumentError("storeName '" + name + "' contains '/', '\\' or NUL");
+  }
+  if (!isValidUtf8(name)) throw InvalidArgumentError("storeName is not valid UTF-8");
+  if (options.rootPath.empty()) throw InvalidArgumentError("rootPath is empty");
+  if (options.crossProcessLockTimeout.count() < 0) {
+    throw InvalidArgumentError("crossProcessLockTimeout is negative");
+  }
+}
+
+}  // namespace opossum::detail

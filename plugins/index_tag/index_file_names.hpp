@@ -1,0 +1,39 @@
+// Names and header lines of the index files. A name is derived from the full event type or tag so
+// that two different types or tags never share a file, also on case-insensitive file systems.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "opossum/types.hpp"
+
+namespace opossum::plugins::tag_index {
+
+inline constexpr std::string_view kFormatName = "opossum-tag-index";
+inline constexpr int kFormatVersion = 1;
+
+// Encoded names longer than this are shortened to a readable prefix plus a SHA-256.
+inline constexpr std::size_t kMaxEncodedName = 200;
+
+// Percent-encodes every byte outside [a-z0-9_-] (uppercase hex), so the result is injective,
+// never contains '=', '.' or '~', and differs from any other result in more than letter case.
+std::string encodeName(std::string_view raw);
+
+// A file name stem (without ".idx"): the encoded name, or when longer than kMaxEncodedName a
+// prefix of it, '~' and the SHA-256 of the whole encoded name.
+std::string shortenName(const std::string& encoded);
+
+// Paths relative to the index folder.
+std::filesystem::path typeFilePath(std::string_view eventType);
+std::filesystem::path tagFilePath(const Tag& tag);
+inline const std::filesystem::path kTypesFolder = "event-types";
+inline const std::filesystem::path kTagsFolder = "tags";
+inline const std::filesystem::path kPositionsFile = "positions/positions.log";
+
+// First lines (with '\n') of the files; they name the format and the full type or tag.
+std::string typeHeader(std::string_view eventType);
+std::string tagHeader(const Tag& tag);
+std::string positionsHeader();
+
+}  // namespace opossum::plugins::tag_index

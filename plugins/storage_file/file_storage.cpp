@@ -1,0 +1,421 @@
+#include "file_storage.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <cinttypes>
+#include <cstdio>
+
+#include "opossum/errors.hpp"
+
+namespace opossum::plugins::file_storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kStorageName = "file-per-event";
+constexpr int kStorageVersion = 1;
+constexpr std::uint64_t kDefaultJournalCapacity = 4 << 20;
+
+void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& message) {
+  if (c.logger && c.logger->enabled(level)) c.logger->log(level, message);
+}
+
+std::string manifestText(const sdk::StorageContext& c) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("format");
+  w.String("opossum-store");
+  w.Key("storage");
+  w.StartObject();
+  w.Key("name");
+  w.String(kStorageName);
+  w.Key("version");
+  w.Int(kStorageVersion);
+  w.EndObject();
+  w.Key("serializer");
+  w.StartObject();
+  w.Key("name");
+  w.String(c.serializer->formatName().c_str());
+  w.Key("version");
+  w.Int(c.serializer->formatVersion());
+  w.EndObject();
+  w.Key("index");
+  w.StartObject();
+  w.Key("name");
+  w.String(c.index->formatName().c_str());
+  w.Key("version");
+  w.Int(c.index->formatVersion());
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+// "<name> version <n>" of one part of a manifest, or "" when absent.
+std::string recorded(const rapidjson::Document& doc, const char* part) {
+  auto it = doc.FindMember(part);
+  if (it == doc.MemberEnd() || !it->value.IsObject()) return "";
+  auto name = it->value.FindMember("name");
+  auto version = it->value.FindMember("version");
+  if (name == it->value.MemberEnd() || !name->value.IsString() ||
+      version == it->value.MemberEnd() || !version->value.IsInt()) {
+    return "";
+  }
+  return std::string(name->value.GetString()) + " version " +
+         std::to_string(version->value.GetInt());
+}
+
+}  // namespace
+
+FileStorage::FileStorage(const sdk::StorageContext& context) : context_(context) {
+  if (!context_.serializer || !context_.index || !context_.fileSystem) {
+    throw InvalidArgumentError(
+        "storage 'file-per-event' needs a serializer, an index and a file system");
+  }
+  sdk::OptionReader options(context_.options, "storage plugin 'file-per-event'");
+  journalCapacity_ = options.getUnsigned("journalCapacityBytes", kDefaultJournalCapacity);
+  options.finish();
+  if (journalCapacity_ < 4096) {
+    throw ConfigError(
+        "storage plugin 'file-per-event': journalCapacityBytes must be at least 4096");
+  }
+  dir_ = context_.storeDirectory;
+  eventsDir_ = dir_ / "events";
+  ledgerPath_ = dir_ / "ledger.json";
+  journalPath_ = dir_ / "journal.log";
+  lockPath_ = dir_ / ".store.lock";
+  manifestPath_ = dir_ / "manifest.json";
+  extension_ = context_.serializer->fileExtension();
+
+  context_.fileSystem->createDirectories(dir_);
+  checkManifest();  // before touching anything: never write into a store of another format
+  auto lock = lockStore({});
+  std::lock_guard guard(writeMutex_);
+  prepareLocked();
+}
+
+FileStorage::~FileStorage() = default;
+
+fs::path FileStorage::eventPath(Position position) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%09" PRIu64, position);
+  return eventsDir_ / (name + extension_);
+}
+
+std::unique_ptr<sdk::FileLock> FileStorage::lockStore(std::stop_token cancel) {
+  return context_.fileSystem->lock(lockPath_, context_.crossProcessLockTimeout, cancel);
+}
+
+void FileStorage::checkManifest() {
+  auto text = context_.fileSystem->readFile(manifestPath_);
+  if (!text) return;
+  rapidjson::Document doc;
+  doc.Parse(text->data(), text->size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    throw CorruptionError("store manifest '" + manifestPath_.string() + "' is not valid JSON");
+  }
+  auto expect = [&](const char* part, const std::string& name, int version) {
+    std::string have = recorded(doc, part);
+    std::string want = name + " version " + std::to_string(version);
+    if (have != want) {
+      throw ConfigError("store '" + dir_.string() + "' was written with " + part + " '" + have +
+                        "' (" + manifestPath_.string() + "), but the configured " + part + " is '" +
+                        want + "'");
+    }
+  };
+  expect("storage", kStorageName, kStorageVersion);
+  expect("serializer", context_.serializer->formatName(), context_.serializer->formatVersion());
+  expect("index", context_.index->formatName(), context_.index->formatVersion());
+}
+
+void FileStorage::noteGeneration(const std::string& generation) {
+  std::lock_guard guard(generationMutex_);
+  if (generation != knownGeneration_) {
+    // The store was deleted and created again (here or elsewhere): forget what we knew.
+    context_.index->reset();
+    knownGeneration_ = generation;
+  }
+}
+
+FileStorage::View FileStorage::refresh() {
+  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  if (!ledger) {
+    noteGeneration("");
+    return {};
+  }
+  noteGeneration(ledger->generation);
+  return {ledger->generation, ledger->position};
+}
+
+Ledger FileStorage::initializeLocked() {
+  auto& files = *context_.fileSystem;
+  // Whatever an interrupted deleteStore left is not part of the new store.
+  journal_.reset();
+  for (const auto& name : files.listDirectory(dir_)) {
+    if (name != ".store.lock" && name != "manifest.json") files.removeAll(dir_ / name);
+  }
+  files.createDirectories(eventsDir_);
+  files.createDirectories(dir_ / "indices");
+  files.createDirectories(dir_ / "projections");
+  if (!files.exists(manifestPath_)) files.replaceFile(manifestPath_, manifestText(context_), true);
+  Ledger ledger{newGeneration(), 0, 0, currentBootId()};
+  journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
+  journalGeneration_ = ledger.generation;
+  writeLedger(files, ledgerPath_, ledger, true);
+  files.syncDirectory(dir_);
+  log(context_, sdk::LogLevel::debug, "created store " + dir_.string());
+  return ledger;
+}
+
+Ledger FileStorage::prepareLocked() {
+  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  if (!ledger) ledger = initializeLocked();
+  noteGeneration(ledger->generation);
+  if (!journal_ || journalGeneration_ != ledger->generation) {
+    journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
+    journalGeneration_ = ledger->generation;
+  }
+  if (ledger->bootId != currentBootId()) {
+    recoverLocked(*ledger, true);
+  } else if (journal_->readAt(ledger->journalOffset, ledger->position + 1)) {
+    recoverLocked(*ledger, false);
+  }
+  return *ledger;
+}
+
+std::vector<sdk::IndexedEvent> FileStorage::indexEntries(const JournalRecord& record) const {
+  std::vector<sdk::IndexedEvent> entries;
+  entries.reserve(record.eventFiles.size());
+  for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
+    SequencedEvent event = context_.serializer->deserialize(record.eventFiles[i]);
+    entries.push_back(
+        {record.firstPosition + i, std::move(event.event.eventType), std::move(event.event.tags)});
+  }
+  return entries;
+}
+
+void FileStorage::writeEventFiles(const JournalRecord& record, bool replacing) {
+  auto& files = *context_.fileSystem;
+  for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
+    fs::path path = eventPath(record.firstPosition + i);
+    if (replacing) files.remove(path);  // it may be write-protected
+    files.openWritable(path, sdk::OpenMode::truncate)->append(record.eventFiles[i]);
+    if (context_.writeProtectEventFiles) files.setReadOnly(path, true);
+  }
+}
+
+void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
+  auto& files = *context_.fileSystem;
+  Position head = ledger.position;
+  std::vector<JournalRecord> records;
+  std::uint64_t journalEnd = ledger.journalOffset;
+  Position base = head;
+  if (wholeJournal) {
+    // Another boot: files written since the last checkpoint may be lost; the journal since then
+    // is the truth.
+    auto chain = journal_->scan();
+    if (!chain.records.empty()) {
+      Position first = chain.records.front().firstPosition;
+      if (first <= head + 1) {
+        base = first - 1;
+        records = std::move(chain.records);
+        journalEnd = chain.endOffset;
+      } else {
+        log(context_, sdk::LogLevel::warn,
+            "journal of " + dir_.string() + " starts at position " + std::to_string(first) +
+                " after the ledger's head " + std::to_string(head) + "; ignoring it");
+      }
+    }
+  } else {
+    std::uint64_t offset = ledger.journalOffset;
+    Position expected = head + 1;
+    while (auto record = journal_->readAt(offset, expected, &offset)) {
+      expected = record->lastPosition() + 1;
+      records.push_back(std::move(*record));
+    }
+    journalEnd = offset;
+  }
+  context_.index->truncateAfter(base);
+  Position done = base;
+  for (const auto& record : records) {
+    writeEventFiles(record, true);
+    context_.index->add(indexEntries(record));
+    done = record.lastPosition();
+  }
+  // Events the ledger counts but the journal no longer holds are indexed again from their files
+  // (after a power loss that the non-durable mode did not guard against).
+  while (done < head) {
+    auto bytes = files.readFile(eventPath(done + 1));
+    if (!bytes) break;
+    SequencedEvent event;
+    try {
+      event = context_.serializer->deserialize(*bytes);
+    } catch (const CorruptionError&) {
+      break;
+    }
+    context_.index->add(std::vector<sdk::IndexedEvent>{
+        {done + 1, std::move(event.event.eventType), std::move(event.event.tags)}});
+    ++done;
+  }
+  if (done < head) {
+    log(context_, sdk::LogLevel::error,
+        "store " + dir_.string() + " lost events " + std::to_string(done + 1) + ".." +
+            std::to_string(head) + " (they were not made durable)");
+  }
+  // Event files after the head belong to appends that never committed.
+  for (Position p = std::max(done, head) + 1; files.remove(eventPath(p)); ++p) {
+  }
+  if (done < head) {
+    for (Position p = done + 1; p <= head; ++p) files.remove(eventPath(p));
+    context_.index->truncateAfter(done);
+  }
+  if (done != head || !records.empty()) {
+    log(context_, sdk::LogLevel::info,
+        "recovered store " + dir_.string() + ": head " + std::to_string(head) + " -> " +
+            std::to_string(done) + ", " + std::to_string(records.size()) +
+            " journal record(s) completed");
+  }
+  ledger.position = done;
+  ledger.journalOffset = journalEnd;
+  ledger.bootId = currentBootId();
+  writeLedger(files, ledgerPath_, ledger, context_.flushEventsImmediately);
+}
+
+std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRequest> requests,
+                                                   std::stop_token cancel) {
+  std::lock_guard guard(writeMutex_);
+  auto lock = lockStore(cancel);
+  Ledger ledger = prepareLocked();
+  const Position head = ledger.position;
+
+  std::vector<sdk::AppendResult> results(requests.size());
+  JournalRecord record{head + 1, {}};
+  std::vector<sdk::IndexedEvent> entries;
+  std::vector<const DomainEvent*> pending;  // accepted in this group, not yet in the index
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    const auto& request = requests[r];
+    if (request.condition) {
+      const auto& condition = *request.condition;
+      Position after = condition.afterSequencePosition.value_or(0);
+      ReadOptions probe{false, after, 1};
+      auto found = context_.index->positions(condition.failIfEventsMatch, probe, head);
+      std::optional<Position> conflict;
+      if (!found.empty()) conflict = found.front();
+      for (std::size_t i = 0; !conflict && i < pending.size(); ++i) {
+        Position p = head + 1 + i;
+        if (p > after && condition.failIfEventsMatch.matches(*pending[i])) conflict = p;
+      }
+      if (conflict) {
+        results[r].conflict = "an event at position " + std::to_string(*conflict) +
+                              " matches failIfEventsMatch after position " + std::to_string(after);
+        continue;
+      }
+    }
+    for (const auto& event : *request.events) {
+      Position position = head + 1 + record.eventFiles.size();
+      record.eventFiles.push_back(
+          context_.serializer->serialize(SequencedEvent{event.event, position, event.metadata}));
+      entries.push_back({position, event.event.eventType, event.event.tags});
+      pending.push_back(&event.event);
+    }
+    results[r].committed = true;
+    results[r].lastPosition = head + record.eventFiles.size();
+  }
+  if (record.eventFiles.empty()) return results;
+
+  auto& files = *context_.fileSystem;
+  std::uint64_t size = Journal::encodedSize(record);
+  if (!journal_->fits(ledger.journalOffset, size) && ledger.journalOffset > 0) {
+    // Checkpoint: once every file the journal covers is durable, its space can be reused.
+    if (context_.flushEventsImmediately) files.syncFileSystem(dir_);
+    ledger.journalOffset = 0;
+    writeLedger(files, ledgerPath_, ledger, false);
+  }
+  std::uint64_t next = 0;
+  try {
+    next = journal_->write(ledger.journalOffset, record, context_.flushEventsImmediately);
+    writeEventFiles(record, false);
+    context_.index->add(entries);
+  } catch (...) {
+    // Not acknowledged, so it must not appear later either: undo what reached the disk.
+    journal_->invalidate(ledger.journalOffset);
+    for (Position p = head + 1; p <= record.lastPosition(); ++p) files.remove(eventPath(p));
+    context_.index->truncateAfter(head);
+    throw;
+  }
+  ledger.position = record.lastPosition();
+  ledger.journalOffset = next;
+  writeLedger(files, ledgerPath_, ledger, false);
+  return results;
+}
+
+std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>& positions,
+                                                    const View& view, bool& vanished) {
+  std::vector<SequencedEvent> events;
+  events.reserve(positions.size());
+  for (Position p : positions) {
+    fs::path path = eventPath(p);
+    auto bytes = context_.fileSystem->readFile(path);
+    if (!bytes) {
+      // Deleted under us (deleteStore elsewhere) or lost: the ledger tells which.
+      auto now = readLedger(*context_.fileSystem, ledgerPath_);
+      if (now && now->generation == view.generation && now->position >= p) {
+        throw CorruptionError("event file '" + path.string() + "' is missing (position " +
+                              std::to_string(p) + " is committed)");
+      }
+      vanished = true;
+      return {};
+    }
+    try {
+      events.push_back(context_.serializer->deserialize(*bytes));
+    } catch (const CorruptionError& e) {
+      throw CorruptionError("event file '" + path.string() + "': " + e.what());
+    }
+    if (events.back().position != p) {
+      throw CorruptionError("event file '" + path.string() + "' holds position " +
+                            std::to_string(events.back().position) + ", expected " +
+                            std::to_string(p));
+    }
+  }
+  return events;
+}
+
+std::vector<SequencedEvent> FileStorage::read(const Query& query, const ReadOptions& options) {
+  if (options.maxCount && *options.maxCount == 0) return {};
+  for (;;) {
+    View view = refresh();
+    if (view.head == 0) return {};
+    auto positions = context_.index->positions(query, options, view.head);
+    bool vanished = false;
+    auto events = loadEvents(positions, view, vanished);
+    if (!vanished) return events;
+  }
+}
+
+std::optional<SequencedEvent> FileStorage::readLast(const Query& query) {
+  auto events = read(query, ReadOptions{true, std::nullopt, 1});
+  if (events.empty()) return std::nullopt;
+  return std::move(events.front());
+}
+
+Position FileStorage::head() { return refresh().head; }
+
+void FileStorage::deleteStore(std::stop_token cancel) {
+  std::lock_guard guard(writeMutex_);
+  auto lock = lockStore(cancel);
+  if (cancel.stop_requested()) throw CancelledError("deleteStore cancelled before it started");
+  auto& files = *context_.fileSystem;
+  // The ledger goes first: from then on everyone sees an empty store, even if we stop halfway.
+  files.remove(ledgerPath_);
+  journal_.reset();
+  for (const auto& name : files.listDirectory(dir_)) {
+    if (name != ".store.lock") files.removeAll(dir_ / name);
+  }
+  noteGeneration("");
+  files.syncDirectory(dir_);
+  log(context_, sdk::LogLevel::debug, "deleted store " + dir_.string());
+}
+
+}  // namespace opossum::plugins::file_storage

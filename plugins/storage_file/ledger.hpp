@@ -1,0 +1,34 @@
+// ledger.json: the commit record readers trust. It names the last committed position, the
+// store's generation (new after deleteStore) and where the next journal record goes. It is
+// replaced atomically (rename) after a commit's event and index files are written, so a reader
+// that sees position N finds every event up to N.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "opossum/sdk/file_system.hpp"
+#include "opossum/types.hpp"
+
+namespace opossum::plugins::file_storage {
+
+struct Ledger {
+  std::string generation;
+  Position position = 0;
+  std::uint64_t journalOffset = 0;
+  std::string bootId;  // the machine boot that wrote it; another boot means a power loss may
+                       // have dropped unsynced files, so recovery replays the whole journal
+  friend bool operator==(const Ledger&, const Ledger&) = default;
+};
+
+// nullopt when the file does not exist; CorruptionError when it cannot be parsed.
+std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path);
+void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
+                 bool sync);
+std::string newGeneration();
+// This boot of the machine (Linux boot_id), or "" where unknown.
+const std::string& currentBootId();
+
+}  // namespace opossum::plugins::file_storage

@@ -1,0 +1,56 @@
+// Index plugins answer which positions match a query. The file storage feeds them every committed
+// event (under the store lock) and asks them for positions when reading and when checking append
+// conditions. A storage engine that evaluates queries itself (a database server) needs none.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "opossum/query.hpp"
+#include "opossum/sdk/file_system.hpp"
+#include "opossum/sdk/logger.hpp"
+#include "opossum/sdk/options.hpp"
+#include "opossum/types.hpp"
+
+namespace opossum::sdk {
+
+struct IndexedEvent {
+  Position position = 0;
+  std::string eventType;
+  std::vector<Tag> tags;
+};
+
+// Thread-safe: reads may run concurrently with one writer.
+class Index {
+ public:
+  virtual ~Index() = default;
+  virtual std::string formatName() const = 0;
+  virtual int formatVersion() const = 0;
+
+  // Positions <= head matching `query`, after `options.fromPosition`, in the requested order,
+  // at most `options.maxCount`. Learns first what other processes committed up to `head`.
+  virtual std::vector<Position> positions(const Query& query, const ReadOptions& options,
+                                          Position head) = 0;
+  // Records committed events, in position order, continuing the head the index knows.
+  // Called under the store lock. Files are written but not synced (the storage's commit record
+  // makes them durable).
+  virtual void add(std::span<const IndexedEvent> events) = 0;
+  // Called under the store lock on recovery: drops every entry after `head` (left by an
+  // interrupted append) so the events after it can be added again.
+  virtual void truncateAfter(Position head) = 0;
+  // Forgets everything in memory (the store was deleted or recreated by someone).
+  virtual void reset() = 0;
+};
+
+struct IndexContext {
+  std::filesystem::path directory;  // the index owns this folder ({store}/indices)
+  std::shared_ptr<FileSystem> fileSystem;
+  std::shared_ptr<Logger> logger;
+  PluginOptions options;
+};
+
+}  // namespace opossum::sdk

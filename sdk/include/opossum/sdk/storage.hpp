@@ -1,0 +1,66 @@
+// Storage plugins keep the events of one store. The interface is at the level of the DCB
+// operations, so a file engine (checking conditions through an index under a lock) and a database
+// engine (checking them natively inside its own transaction) both fit.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "opossum/query.hpp"
+#include "opossum/sdk/file_system.hpp"
+#include "opossum/sdk/index.hpp"
+#include "opossum/sdk/logger.hpp"
+#include "opossum/sdk/options.hpp"
+#include "opossum/sdk/serializer.hpp"
+#include "opossum/types.hpp"
+
+namespace opossum::sdk {
+
+// One caller's append: validated by the kernel, timestamps already stamped.
+struct AppendRequest {
+  const std::vector<NewEvent>* events = nullptr;
+  const AppendCondition* condition = nullptr;  // null: unconditional
+};
+
+struct AppendResult {
+  bool committed = false;
+  Position lastPosition = 0;  // when committed
+  std::string conflict;       // when not: what matched, for the AppendConditionFailedError
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Commits the requests in order as one unit of durability (group commit). Each request's
+  // condition is checked against the store and the requests before it; a rejected request does
+  // not affect the others. Errors that concern every request (lock timeout, I/O) are thrown.
+  virtual std::vector<AppendResult> append(std::span<const AppendRequest> requests,
+                                           std::stop_token cancel) = 0;
+  virtual std::vector<SequencedEvent> read(const Query& query, const ReadOptions& options) = 0;
+  virtual std::optional<SequencedEvent> readLast(const Query& query) = 0;
+  // The last committed position (0 when empty).
+  virtual Position head() = 0;
+  // Removes every event and index; afterwards the next position is 1 for every user.
+  virtual void deleteStore(std::stop_token cancel) = 0;
+};
+
+struct StorageContext {
+  std::filesystem::path storeDirectory;  // {rootPath}/{storeName}, created by the storage
+  bool flushEventsImmediately = true;
+  bool writeProtectEventFiles = false;
+  std::chrono::milliseconds crossProcessLockTimeout{5000};
+  std::shared_ptr<Serializer> serializer;
+  std::shared_ptr<Index> index;
+  std::shared_ptr<FileSystem> fileSystem;
+  std::shared_ptr<Logger> logger;
+  PluginOptions options;
+};
+
+}  // namespace opossum::sdk

@@ -1,0 +1,55 @@
+// Helpers for tests that drive whole stores: plugin lookup, building events, comparing events and
+// snapshots of directory trees.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "opossum/event_store.hpp"
+
+namespace opossum::test {
+
+// Points OPOSSUM_PLUGIN_PATH at the in-tree plugin folder, so the kernel (linked statically into
+// the test program, far from the installed plugin folder) finds the plugins.
+void usePluginDir();
+
+NewEvent makeEvent(std::string type, std::string json = "{}", std::vector<Tag> tags = {},
+                   Metadata metadata = {});
+
+// A store under `root` with the default plugins and the given tweaks.
+std::shared_ptr<Store> openStore(const std::filesystem::path& root, const std::string& name,
+                                 bool flush = true);
+
+// Every file and folder below `dir` (relative names) with the size of files (-1 for folders).
+std::map<std::string, std::intmax_t> snapshot(const std::filesystem::path& dir);
+
+// "" when `a` and `b` are the same event (payloads compared as JSON text with whitespace
+// removed outside strings), else what differs.
+std::string eventDifference(const SequencedEvent& a, const SequencedEvent& b);
+
+// The payload without insignificant whitespace.
+std::string compactJson(const std::string& json);
+
+// "" when positions are exactly first, first+1, ... in order; else the first problem.
+std::string contiguityProblem(const std::vector<SequencedEvent>& events, Position first = 1);
+
+}  // namespace opossum::test
+
+namespace opossum::test {
+
+// The integer member `name` of a flat JSON payload written by the tests ({"w":1,"b":2,...}), or
+// -1 when absent.
+long long payloadNumber(const std::string& json, const std::string& name);
+
+}  // namespace opossum::test
+
+namespace opossum::test {
+
+// "" when the two JSON texts are the same value (object members in the same order, numbers equal
+// in value), else where they differ or which text is not JSON.
+std::string jsonMismatch(const std::string& expected, const std::string& actual);
+
+}  // namespace opossum::test

@@ -1,0 +1,514 @@
+// opossum_bench: the default Opossum stack and SQLite, side by side, measured in one run on this
+// machine. Each column runs in its own child process so that its peak memory is its own and a
+// crash in one column still reports the other. README.md describes the rows and the flags.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rapidjson/ostreamwrapper.h>
+#include <rapidjson/prettywriter.h>
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "event_factory.hpp"
+#include "machine_info.hpp"
+#include "opossum_workload.hpp"
+#include "rows.hpp"
+#include "sqlite_workload.hpp"
+#include "stats.hpp"
+
+namespace opossum::bench {
+namespace {
+namespace fs = std::filesystem;
+
+struct Args {
+  BenchOptions bench;
+  std::optional<fs::path> dir;
+  bool keep = false;
+  bool json = false;
+  bool quick = false;
+  std::vector<OpossumStack> extraStacks;
+  std::vector<std::string> only;
+};
+
+constexpr const char* kUsage = R"(usage: opossum_bench [options]
+  --events N              size of the read store for rows 5-7 (default 100000, a multiple of 10)
+  --seconds S             duration of each append-throughput row (default 3)
+  --queries Q             measured calls per latency row (default 2000)
+  --batch B               events per append while building the read store (default 1000)
+  --writers W             threads of row 3 (default 8)
+  --dir DIR               work in a fresh directory inside DIR (default: the system temp dir)
+  --keep                  keep the stores afterwards (default: remove them)
+  --quick                 tiny sizes, a smoke test of a few seconds
+  --json                  print the results as JSON instead of a table
+  --opossum-config FILE   add an Opossum column whose plugins come from FILE (repeatable)
+  --opossum-serializer S  add an Opossum column with serializer plugin S (repeatable)
+  --only NAME             run only the column NAME (repeatable), e.g. --only sqlite
+)";
+
+[[noreturn]] void usageError(const std::string& message) {
+  std::cerr << "opossum_bench: " << message << "\n" << kUsage;
+  std::exit(2);
+}
+
+double number(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(v > 0)) {
+    usageError(flag + " needs a positive number, got '" + text + "'");
+  }
+  return v;
+}
+
+Args parseArgs(int argc, char** argv) {
+  Args a;
+  bool eventsGiven = false, secondsGiven = false, queriesGiven = false, batchGiven = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usageError(flag + " needs a value");
+      return argv[++i];
+    };
+    if (flag == "--events") {
+      a.bench.events = static_cast<std::uint64_t>(number(flag, value()));
+      eventsGiven = true;
+    } else if (flag == "--seconds") {
+      a.bench.seconds = number(flag, value());
+      secondsGiven = true;
+    } else if (flag == "--queries") {
+      a.bench.queries = static_cast<std::size_t>(number(flag, value()));
+      queriesGiven = true;
+    } else if (flag == "--batch") {
+      a.bench.batch = static_cast<std::size_t>(number(flag, value()));
+      batchGiven = true;
+    } else if (flag == "--writers") {
+      a.bench.writers = static_cast<int>(number(flag, value()));
+    } else if (flag == "--dir") {
+      a.dir = value();
+    } else if (flag == "--keep") {
+      a.keep = true;
+    } else if (flag == "--quick") {
+      a.quick = true;
+    } else if (flag == "--json") {
+      a.json = true;
+    } else if (flag == "--opossum-config") {
+      const fs::path file = value();
+      a.extraStacks.push_back({"opossum-" + file.stem().string(), file, std::nullopt});
+    } else if (flag == "--opossum-serializer") {
+      const std::string serializer = value();
+      a.extraStacks.push_back({"opossum-" + serializer, std::nullopt, serializer});
+    } else if (flag == "--only") {
+      a.only.push_back(value());
+    } else if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else {
+      usageError("unknown option " + flag);
+    }
+  }
+  if (a.quick) {
+    if (!eventsGiven) a.bench.events = 2000;
+    if (!secondsGiven) a.bench.seconds = 0.3;
+    if (!queriesGiven) a.bench.queries = 200;
+    if (!batchGiven) a.bench.batch = 100;
+    a.bench.readAllRepeats = 1;
+  }
+  // Each group tag must match exactly 10 events.
+  a.bench.events = std::max<std::uint64_t>(100, a.bench.events / 10 * 10);
+  return a;
+}
+
+struct ColumnResult {
+  std::string name, description, durable, nonDurable;
+  std::map<std::string, double> values;
+  std::vector<std::string> notes, failures;
+};
+
+// Carries a child's results to the parent, one line per item: "<kind>\t<a>[\t<b>]".
+class PipeSink : public ResultSink {
+ public:
+  explicit PipeSink(int fd) : fd_(fd) {}
+  void value(const std::string& metric, double v) override {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    send("v\t" + metric + "\t" + buffer);
+  }
+  void note(const std::string& text) override { send("n\t" + text); }
+  void failure(const std::string& text) override { send("f\t" + text); }
+
+ private:
+  void send(std::string line) {
+    for (char& c : line) {
+      if (c == '\n') c = ' ';
+    }
+    line += '\n';
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  int fd_;
+};
+
+void parseLine(const std::string& line, ColumnResult& result) {
+  const auto tab = line.find('\t');
+  if (tab == std::string::npos) return;
+  const std::string kind = line.substr(0, tab), rest = line.substr(tab + 1);
+  if (kind == "v") {
+    const auto tab2 = rest.find('\t');
+    if (tab2 != std::string::npos) {
+      result.values[rest.substr(0, tab2)] = std::strtod(rest.c_str() + tab2 + 1, nullptr);
+    }
+  } else if (kind == "n") {
+    result.notes.push_back(rest);
+  } else if (kind == "f") {
+    result.failures.push_back(rest);
+  }
+}
+
+ColumnResult runColumn(Workload& workload, const BenchOptions& options, const fs::path& dir) {
+  ColumnResult result{workload.name(),
+                      workload.description(),
+                      workload.setting(Durability::kDurable),
+                      workload.setting(Durability::kNonDurable),
+                      {},
+                      {},
+                      {}};
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::close(fds[0]);
+    PipeSink sink(fds[1]);
+    try {
+      runAllRows(workload, options, dir, sink);
+    } catch (const std::exception& e) {
+      sink.failure(e.what());
+    } catch (...) {
+      sink.failure("unknown exception");
+    }
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    sink.value("peak_rss", static_cast<double>(usage.ru_maxrss) / 1024.0);  // KiB on Linux
+    std::fflush(stderr);
+    ::_exit(0);  // not exit(): the parent's atexit handlers and buffers are not the child's
+  }
+  ::close(fds[1]);
+  std::string pending;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buffer, static_cast<std::size_t>(n));
+    for (auto eol = pending.find('\n'); eol != std::string::npos; eol = pending.find('\n')) {
+      parseLine(pending.substr(0, eol), result);
+      pending.erase(0, eol + 1);
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    result.failures.push_back("the column's process died of signal " +
+                              std::to_string(WTERMSIG(status)) + " (" +
+                              strsignal(WTERMSIG(status)) + ")");
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    result.failures.push_back("the column's process exited with status " +
+                              std::to_string(WEXITSTATUS(status)));
+  }
+  return result;
+}
+
+std::string pad(const std::string& s, std::size_t width, bool right) {
+  // Labels are ASCII, so bytes are columns.
+  if (s.size() >= width) return s;
+  const std::string fill(width - s.size(), ' ');
+  return right ? fill + s : s + fill;
+}
+
+double ratio(const ColumnResult& a, const ColumnResult& b, const std::string& metric) {
+  const auto x = a.values.find(metric), y = b.values.find(metric);
+  if (x == a.values.end() || y == b.values.end() || y->second == 0) return NAN;
+  return x->second / y->second;
+}
+
+void printTable(const Args& args, const MachineInfo& machine,
+                const std::vector<ColumnResult>& columns, const ColumnResult* sqlite) {
+  const auto catalog = metricCatalog(args.bench);
+  std::cout << "Opossum vs SQLite, one run on one machine\n";
+  for (const auto& [label, value] : machine)
+    std::cout << "  " << pad(label, 12, false) << value << "\n";
+  const EventFactory factory;
+  std::cout << "  " << pad("workload", 12, false) << "events of ~"
+            << formatValue(factory.averagePayloadBytes())
+            << " B JSON payload, 2 tags, a timestamp in metadata; append rows run "
+            << formatValue(args.bench.seconds) << " s each; latency rows " << args.bench.queries
+            << " calls; read store " << args.bench.events << " events"
+            << (args.quick ? " (--quick: numbers are a smoke test only)" : "") << "\n";
+  std::cout << "Columns:\n";
+  for (const auto& c : columns) {
+    std::cout << "  " << pad(c.name, 12, false) << c.description << "\n"
+              << "  " << pad("", 12, false) << "durable: " << c.durable
+              << "; non-durable (row 4): " << c.nonDurable << "\n";
+  }
+
+  std::vector<std::string> header{"metric", "unit"};
+  for (const auto& c : columns) header.push_back(c.name);
+  std::vector<const ColumnResult*> compared;
+  if (sqlite != nullptr) {
+    for (const auto& c : columns) {
+      if (&c != sqlite) {
+        header.push_back(c.name + "/" + sqlite->name);
+        compared.push_back(&c);
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : catalog) {
+    std::vector<std::string> r{m.label, m.unit};
+    for (const auto& c : columns) {
+      const auto it = c.values.find(m.id);
+      if (it == c.values.end()) {
+        r.push_back("-");
+      } else {
+        r.push_back(m.unit == "count" ? std::to_string(std::llround(it->second))
+                                      : formatValue(it->second));
+      }
+    }
+    for (const auto* c : compared) r.push_back(formatRatio(ratio(*c, *sqlite, m.id)));
+    rows.push_back(r);
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  auto printRow = [&](const std::vector<std::string>& r) {
+    std::cout << "|";
+    for (std::size_t i = 0; i < r.size(); ++i)
+      std::cout << " " << pad(r[i], width[i], i >= 2) << " |";
+    std::cout << "\n";
+  };
+  std::cout << "\n";
+  printRow(header);
+  std::cout << "|";
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    std::cout << (i >= 2 ? std::string(width[i] + 1, '-') + ":"
+                         : ":" + std::string(width[i] + 1, '-'))
+              << "|";
+  }
+  std::cout << "\n";
+  for (const auto& r : rows) printRow(r);
+
+  for (const auto* c : compared) {
+    std::cout << "\nRatios " << c->name << "/" << sqlite->name << " (throughput: above 1 means "
+              << c->name << " is faster; latency, memory, disk: below 1 means it is better):\n";
+    for (const auto& m : catalog) {
+      const double r = ratio(*c, *sqlite, m.id);
+      if (!std::isfinite(r) || m.unit == "count") continue;
+      const std::string& label = m.summary;
+      const bool better = m.higherIsBetter ? r > 1 : r < 1;
+      std::cout << "  " << pad(label, 46, false) << pad(formatRatio(r), 8, true) << "  "
+                << (r == 1 ? "even" : (better ? c->name : sqlite->name) + " ahead") << "\n";
+    }
+  }
+
+  std::cout << "\nNotes:\n"
+            << "  - Each column runs alone in its own child process (fork), one after the other: "
+               "peak RSS is that process's ru_maxrss.\n"
+            << "  - Rows 5-7 run warm: the read store was just written, so the page cache holds "
+               "it for every column (no cache drop without root).\n"
+            << "  - Each append row starts from an empty store; row 3 uses one store object "
+               "shared by the threads for Opossum, one connection per thread for SQLite.\n"
+            << "  - Latencies are per call (steady_clock), percentiles by nearest rank, after "
+               "warm-up calls; disk is allocated blocks / events.\n";
+  for (const auto& c : columns) {
+    for (const auto& n : c.notes) std::cout << "  - [" << c.name << "] " << n << "\n";
+  }
+  bool anyFailure = false;
+  for (const auto& c : columns) {
+    for (const auto& f : c.failures) {
+      if (!anyFailure) std::cout << "\nFAILURES:\n";
+      anyFailure = true;
+      std::cout << "  - [" << c.name << "] " << f << "\n";
+    }
+  }
+}
+
+void printJson(const Args& args, const MachineInfo& machine,
+               const std::vector<ColumnResult>& columns, const ColumnResult* sqlite) {
+  rapidjson::OStreamWrapper out(std::cout);
+  rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w(out);
+  auto str = [&](const std::string& s) {
+    w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  w.StartObject();
+  w.Key("machine");
+  w.StartObject();
+  for (const auto& [label, value] : machine) {
+    str(label);
+    str(value);
+  }
+  w.EndObject();
+  w.Key("options");
+  w.StartObject();
+  w.Key("events");
+  w.Uint64(args.bench.events);
+  w.Key("seconds");
+  w.Double(args.bench.seconds);
+  w.Key("queries");
+  w.Uint64(args.bench.queries);
+  w.Key("batch");
+  w.Uint64(args.bench.batch);
+  w.Key("writers");
+  w.Int(args.bench.writers);
+  w.Key("quick");
+  w.Bool(args.quick);
+  w.EndObject();
+  w.Key("metrics");
+  w.StartArray();
+  for (const auto& m : metricCatalog(args.bench)) {
+    w.StartObject();
+    w.Key("id");
+    str(m.id);
+    w.Key("label");
+    str(m.summary);
+    w.Key("unit");
+    str(m.unit);
+    w.Key("higherIsBetter");
+    w.Bool(m.higherIsBetter);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("columns");
+  w.StartArray();
+  for (const auto& c : columns) {
+    w.StartObject();
+    w.Key("name");
+    str(c.name);
+    w.Key("description");
+    str(c.description);
+    w.Key("durable");
+    str(c.durable);
+    w.Key("nonDurable");
+    str(c.nonDurable);
+    w.Key("values");
+    w.StartObject();
+    for (const auto& [id, v] : c.values) {
+      str(id);
+      w.Double(v);
+    }
+    w.EndObject();
+    if (sqlite != nullptr && &c != sqlite) {
+      w.Key("ratioToSqlite");
+      w.StartObject();
+      for (const auto& [id, v] : c.values) {
+        const double r = ratio(c, *sqlite, id);
+        if (!std::isfinite(r)) continue;
+        str(id);
+        w.Double(r);
+      }
+      w.EndObject();
+    }
+    w.Key("notes");
+    w.StartArray();
+    for (const auto& n : c.notes) str(n);
+    w.EndArray();
+    w.Key("failures");
+    w.StartArray();
+    for (const auto& f : c.failures) str(f);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  std::cout << "\n";
+}
+
+fs::path makeRunDir(const std::optional<fs::path>& base) {
+  const fs::path parent = base ? *base : fs::temp_directory_path();
+  fs::create_directories(parent);
+  std::string pattern = (parent / "opossum-bench-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a directory in " + parent.string() + ": " +
+                             std::strerror(errno));
+  }
+  return fs::absolute(pattern);
+}
+
+int run(int argc, char** argv) {
+  const Args args = parseArgs(argc, argv);
+
+  std::vector<std::unique_ptr<Workload>> workloads;
+  workloads.push_back(std::make_unique<OpossumWorkload>(OpossumStack{}));
+  for (const auto& stack : args.extraStacks)
+    workloads.push_back(std::make_unique<OpossumWorkload>(stack));
+  workloads.push_back(std::make_unique<SqliteWorkload>());
+  if (!args.only.empty()) {
+    std::erase_if(workloads, [&](const auto& w) {
+      return std::find(args.only.begin(), args.only.end(), w->name()) == args.only.end();
+    });
+    if (workloads.empty()) usageError("--only matches no column");
+  }
+
+  const fs::path runDir = makeRunDir(args.dir);
+  const MachineInfo machine = describeMachine(runDir);
+  std::vector<ColumnResult> columns;
+  for (const auto& w : workloads) {
+    std::cerr << "=== " << w->name() << " ===\n";
+    columns.push_back(runColumn(*w, args.bench, runDir / w->name()));
+  }
+  if (args.keep) {
+    std::cerr << "kept the stores in " << runDir << "\n";
+  } else {
+    std::error_code ec;
+    fs::remove_all(runDir, ec);
+  }
+
+  const ColumnResult* sqlite = nullptr;
+  for (const auto& c : columns) {
+    if (c.name == "sqlite") sqlite = &c;
+  }
+  if (args.json) {
+    printJson(args, machine, columns, sqlite);
+  } else {
+    printTable(args, machine, columns, sqlite);
+  }
+  for (const auto& c : columns) {
+    if (!c.failures.empty()) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace opossum::bench
+
+int main(int argc, char** argv) {
+  try {
+    return opossum::bench::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "opossum_bench: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,129 @@
+#include "opossum_workload.hpp"
+
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
+
+#include "opossum/opossum.hpp"
+
+namespace opossum::bench {
+namespace fs = std::filesystem;
+namespace pt = boost::property_tree;
+
+namespace {
+
+constexpr const char* kStoreName = "bench";
+
+class OpossumClient : public Client {
+ public:
+  explicit OpossumClient(std::shared_ptr<Store> store) : store_(std::move(store)) {}
+
+  Position append(const std::vector<NewEvent>& events,
+                  const std::optional<AppendCondition>& condition) override {
+    try {
+      return store_->append(events, condition);
+    } catch (const LockTimeoutError& e) {
+      throw BusyError(e.what());
+    }
+  }
+  std::vector<SequencedEvent> read(const Query& query) override { return store_->read(query); }
+  std::optional<SequencedEvent> readLast(const Query& query) override {
+    return store_->readLast(query);
+  }
+
+ private:
+  std::shared_ptr<Store> store_;
+};
+
+class OpossumOpenStore : public OpenStore {
+ public:
+  explicit OpossumOpenStore(std::shared_ptr<Store> store) : store_(std::move(store)) {}
+  std::unique_ptr<Client> connect() override { return std::make_unique<OpossumClient>(store_); }
+
+ private:
+  std::shared_ptr<Store> store_;
+};
+
+pt::ptree readTemplate(const fs::path& file) {
+  pt::ptree tree;
+  const std::string ext = file.extension().string();
+  if (ext == ".ini") {
+    pt::read_ini(file.string(), tree);
+  } else if (ext == ".xml") {
+    pt::ptree document;
+    pt::read_xml(file.string(), document, pt::xml_parser::trim_whitespace);
+    tree = document.get_child("opossum");
+  } else {
+    pt::read_json(file.string(), tree);
+  }
+  return tree;
+}
+
+// The config's relative paths are relative to its own folder; the copy lives elsewhere.
+void absolutizePaths(pt::ptree& tree, const fs::path& base) {
+  if (auto paths = tree.get_child_optional("plugins.path")) {
+    if (paths->empty() && !paths->data().empty()) {
+      paths->data() = fs::absolute(base / paths->data()).string();
+    }
+    for (auto& [key, child] : *paths) child.data() = fs::absolute(base / child.data()).string();
+  }
+  for (const char* kind : {"storage", "serializer", "index"}) {
+    const std::string key = std::string("plugins.") + kind + ".file";
+    if (auto file = tree.get_optional<std::string>(key)) {
+      tree.put(key, fs::absolute(base / *file).string());
+    }
+  }
+}
+
+}  // namespace
+
+OpossumWorkload::OpossumWorkload(OpossumStack stack) : stack_(std::move(stack)) {}
+
+std::string OpossumWorkload::description() const {
+  std::string d = std::string("Opossum ") + version() + ", ";
+  if (stack_.isDefault())
+    return d + "createEventStore (default plugins: file-per-event, json, tag-index)";
+  if (stack_.configTemplate) d += "config " + stack_.configTemplate->string();
+  if (stack_.serializer)
+    d += (stack_.configTemplate ? ", serializer " : "serializer ") + *stack_.serializer;
+  return d;
+}
+
+std::string OpossumWorkload::setting(Durability durability) const {
+  return durability == Durability::kDurable ? "flushEventsImmediately=true"
+                                            : "flushEventsImmediately=false";
+}
+
+fs::path OpossumWorkload::writeConfig(const fs::path& dir, Durability durability) const {
+  pt::ptree tree;
+  if (stack_.configTemplate) {
+    tree = readTemplate(*stack_.configTemplate);
+    absolutizePaths(tree, fs::absolute(*stack_.configTemplate).parent_path());
+  }
+  tree.put("store.name", kStoreName);
+  tree.put("store.rootPath", fs::absolute(dir).string());
+  tree.put("store.flushEventsImmediately", durability == Durability::kDurable);
+  if (stack_.serializer) {
+    // The template's serializer section (its file and options) belongs to another serializer.
+    if (auto plugins = tree.get_child_optional("plugins")) plugins->erase("serializer");
+    tree.put("plugins.serializer.name", *stack_.serializer);
+  }
+  const fs::path file = dir / "bench-config.json";
+  pt::write_json(file.string(), tree);
+  return file;
+}
+
+std::unique_ptr<OpenStore> OpossumWorkload::open(const fs::path& dir, Durability durability) {
+  if (stack_.isDefault()) {
+    EventStoreOptions options;
+    options.storeName = kStoreName;
+    options.rootPath = dir;
+    options.flushEventsImmediately = durability == Durability::kDurable;
+    return std::make_unique<OpossumOpenStore>(createEventStore(options));
+  }
+  return std::make_unique<OpossumOpenStore>(
+      createEventStoreFromConfig(writeConfig(dir, durability)));
+}
+
+}  // namespace opossum::bench

@@ -1,0 +1,379 @@
+#include "rows.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <latch>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "event_factory.hpp"
+#include "machine_info.hpp"
+#include "opossum/errors.hpp"
+#include "stats.hpp"
+
+namespace opossum::bench {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kWarmupAppends = 20;
+constexpr std::size_t kWarmupQueries = 50;
+constexpr std::uint64_t kStreams = 100;  // stream tags of the single-writer rows
+
+void progress(const Workload& w, const std::string& text) {
+  std::fprintf(stderr, "[%s] %s\n", w.name().c_str(), text.c_str());
+}
+
+struct AppendRun {
+  std::uint64_t appends = 0;
+  double seconds = 0;
+  LatencyRecorder latency;
+  std::uint64_t busy = 0;       // waits that timed out (BusyError), retried
+  std::uint64_t conflicts = 0;  // conditions that failed: none expected
+  double rate() const { return seconds > 0 ? static_cast<double>(appends) / seconds : 0; }
+};
+
+// Single-event appends from one writer for `seconds`. With a condition, each append names its
+// own stream tag and, as a DCB decision would, the last position this writer knows: it passes.
+AppendRun singleWriter(Client& client, const EventFactory& factory, double seconds,
+                       bool withCondition) {
+  AppendRun run;
+  Position last = 0;
+  std::uint64_t i = 0;
+  auto appendOne = [&](bool timed) {
+    const Tag stream{"stream", "s" + std::to_string(i % kStreams)};
+    const std::vector<NewEvent> events{factory.make(i, {stream, customerTag(i % 1000)})};
+    std::optional<AppendCondition> condition;
+    if (withCondition) {
+      condition = AppendCondition{Query::fromTags({stream}),
+                                  last == 0 ? std::nullopt : std::optional<Position>(last)};
+    }
+    const auto start = Clock::now();
+    last = client.append(events, condition);
+    if (timed) run.latency.add(Clock::now() - start);
+    ++i;
+  };
+  for (int w = 0; w < kWarmupAppends; ++w) appendOne(false);
+  Stopwatch clock;
+  while (clock.seconds() < seconds) {
+    appendOne(true);
+    ++run.appends;
+  }
+  run.seconds = clock.seconds();
+  return run;
+}
+
+// `writers` threads, one client each, single-event appends with a condition on the writer's own
+// tag after the writer's last position, for `seconds`.
+AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int writers,
+                            double seconds) {
+  std::atomic<bool> stop{false};
+  std::latch ready(writers + 1);
+  std::mutex mutex;
+  std::exception_ptr error;
+  std::vector<AppendRun> runs(static_cast<std::size_t>(writers));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < writers; ++t) {
+    threads.emplace_back([&, t] {
+      AppendRun& run = runs[static_cast<std::size_t>(t)];
+      std::unique_ptr<Client> client;
+      try {
+        client = store.connect();
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+      ready.arrive_and_wait();
+      if (!client) return;
+      const Tag own{"writer", "w" + std::to_string(t)};
+      Position last = 0;
+      for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        const std::uint64_t n =
+            i * static_cast<std::uint64_t>(writers) + static_cast<std::uint64_t>(t);
+        const std::vector<NewEvent> events{factory.make(n, {own, customerTag(n % 1000)})};
+        const AppendCondition condition{Query::fromTags({own}),
+                                        last == 0 ? std::nullopt : std::optional<Position>(last)};
+        const auto start = Clock::now();
+        try {
+          last = client->append(events, condition);
+          run.latency.add(Clock::now() - start);
+          ++run.appends;
+        } catch (const BusyError&) {
+          ++run.busy;
+        } catch (const AppendConditionFailedError&) {
+          ++run.conflicts;
+        } catch (...) {
+          std::lock_guard lock(mutex);
+          if (!error) error = std::current_exception();
+          stop = true;
+        }
+      }
+    });
+  }
+  ready.arrive_and_wait();
+  Stopwatch clock;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  AppendRun total;
+  // Appends still in flight when the time ran out finish and count, so the clock runs until then.
+  total.seconds = clock.seconds();
+  for (const auto& run : runs) {
+    total.appends += run.appends;
+    total.busy += run.busy;
+    total.conflicts += run.conflicts;
+    total.latency.merge(run.latency);
+  }
+  if (error) std::rethrow_exception(error);
+  return total;
+}
+
+// A row runs in its own fresh directory; a failing row is reported and the next one runs.
+void row(Workload& w, ResultSink& sink, const std::string& name,
+         const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    sink.failure(name + ": " + e.what());
+    progress(w, name + " FAILED: " + e.what());
+  }
+}
+
+void reportAppendRun(Workload& w, ResultSink& sink, const std::string& metric,
+                     const std::string& what, const AppendRun& run) {
+  sink.value(metric, run.rate());
+  progress(w, what + ": " + formatValue(run.rate()) + " appends/s (" + std::to_string(run.appends) +
+                  " in " + formatValue(run.seconds) + " s, p50 " +
+                  formatValue(run.latency.percentileMicros(50)) + " us, p99 " +
+                  formatValue(run.latency.percentileMicros(99)) + " us)");
+  if (run.conflicts > 0) {
+    sink.failure(what + ": " + std::to_string(run.conflicts) +
+                 " append conditions failed although no other writer used the tag");
+  }
+}
+
+fs::path freshDir(const fs::path& base, const std::string& name) {
+  const fs::path dir = base / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+std::vector<MetricInfo> metricCatalog(const BenchOptions& o) {
+  const std::string n = std::to_string(o.events);
+  const std::string writers = std::to_string(o.writers);
+  const std::string batch = std::to_string(o.batch);
+  return {
+      {"durable_append", "1. durable appends, 1 writer, no condition",
+       "1. durable appends, 1 writer", "appends/s", true},
+      {"durable_append_p50", "   latency p50", "1. append latency p50", "us", false},
+      {"durable_append_p99", "   latency p99", "1. append latency p99", "us", false},
+      {"durable_cond_append", "2. durable appends, 1 writer, condition on own tag",
+       "2. durable conditional appends, 1 writer", "appends/s", true},
+      {"group_append", "3. durable appends, " + writers + " writers, condition on own tag",
+       "3. durable conditional appends, " + writers + " writers", "appends/s", true},
+      {"group_append_p50", "   latency p50", "3. append latency p50", "us", false},
+      {"group_append_p99", "   latency p99", "3. append latency p99", "us", false},
+      {"group_busy", "   busy timeouts (retried)", "3. busy timeouts", "count", false},
+      {"nondurable_append", "4. non-durable appends, 1 writer, no condition",
+       "4. non-durable appends, 1 writer", "appends/s", true},
+      {"build_append", "   read store: built with durable batches of " + batch,
+       "durable batched appends (" + batch + " per append)", "events/s", true},
+      {"disk_per_event", "   read store: disk per event (" + n + " events)", "disk per event",
+       "bytes", false},
+      {"open_ms", "   read store: reopen + first readLast", "reopen + first readLast", "ms", false},
+      {"tag_query_p50", "5. tag query, 10 hits among " + n + ", p50", "5. tag query p50", "us",
+       false},
+      {"tag_query_p99", "   tag query p99", "5. tag query p99", "us", false},
+      {"read_last_p50", "6. readLast(customer tag, 100 hits), p50", "6. readLast p50", "us", false},
+      {"read_last_p99", "   readLast p99", "6. readLast p99", "us", false},
+      {"read_all", "7. read all (Query::all, " + n + " events)", "7. read all", "events/s", true},
+      {"peak_rss", "8. peak RSS of the column's process", "8. peak RSS", "MiB", false},
+  };
+}
+
+void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultSink& sink) {
+  const EventFactory factory;
+  progress(w, w.description());
+
+  row(w, sink, "row 1", [&] {
+    const fs::path d = freshDir(dir, "durable");
+    {
+      auto store = w.open(d, Durability::kDurable);
+      auto client = store->connect();
+      const AppendRun run = singleWriter(*client, factory, o.seconds, false);
+      reportAppendRun(w, sink, "durable_append", "durable, no condition", run);
+      sink.value("durable_append_p50", run.latency.percentileMicros(50));
+      sink.value("durable_append_p99", run.latency.percentileMicros(99));
+    }
+    fs::remove_all(d);
+  });
+
+  row(w, sink, "row 2", [&] {
+    const fs::path d = freshDir(dir, "conditional");
+    {
+      auto store = w.open(d, Durability::kDurable);
+      auto client = store->connect();
+      const AppendRun run = singleWriter(*client, factory, o.seconds, true);
+      reportAppendRun(w, sink, "durable_cond_append", "durable, condition", run);
+    }
+    fs::remove_all(d);
+  });
+
+  row(w, sink, "row 3", [&] {
+    const fs::path d = freshDir(dir, "writers");
+    {
+      auto store = w.open(d, Durability::kDurable);
+      const AppendRun run = concurrentWriters(*store, factory, o.writers, o.seconds);
+      reportAppendRun(w, sink, "group_append",
+                      "durable, " + std::to_string(o.writers) + " writers, condition", run);
+      sink.value("group_append_p50", run.latency.percentileMicros(50));
+      sink.value("group_append_p99", run.latency.percentileMicros(99));
+      sink.value("group_busy", static_cast<double>(run.busy));
+      if (run.busy > 0) {
+        sink.note(std::to_string(run.busy) +
+                  " appends of row 3 waited out the lock timeout and "
+                  "were retried");
+      }
+    }
+    fs::remove_all(d);
+  });
+
+  row(w, sink, "row 4", [&] {
+    const fs::path d = freshDir(dir, "non-durable");
+    {
+      auto store = w.open(d, Durability::kNonDurable);
+      auto client = store->connect();
+      const AppendRun run = singleWriter(*client, factory, o.seconds, false);
+      reportAppendRun(w, sink, "nondurable_append", "non-durable, no condition", run);
+    }
+    fs::remove_all(d);
+  });
+
+  // Rows 5-7 share one store of o.events events: event i at position i + 1, tagged storeTags.
+  const fs::path readDir = freshDir(dir, "read-store");
+  bool built = false;
+  row(w, sink, "building the read store", [&] {
+    auto store = w.open(readDir, Durability::kDurable);
+    auto client = store->connect();
+    double appendSeconds = 0;
+    Position last = 0;
+    for (std::uint64_t i = 0; i < o.events; i += o.batch) {
+      std::vector<NewEvent> batch;
+      for (std::uint64_t j = i; j < std::min<std::uint64_t>(o.events, i + o.batch); ++j) {
+        batch.push_back(factory.make(j, storeTags(j, o.events)));
+      }
+      Stopwatch clock;
+      last = client->append(batch, std::nullopt);
+      appendSeconds += clock.seconds();
+    }
+    if (last != o.events) {
+      throw std::runtime_error("the read store ends at position " + std::to_string(last) +
+                               ", expected " + std::to_string(o.events));
+    }
+    const double rate = static_cast<double>(o.events) / appendSeconds;
+    sink.value("build_append", rate);
+    progress(w, "built the read store: " + std::to_string(o.events) + " events in " +
+                    formatValue(appendSeconds) + " s (" + formatValue(rate) + " events/s)");
+    built = true;
+  });
+  if (!built) return;
+
+  const double perEvent = static_cast<double>(diskUsage(readDir)) / static_cast<double>(o.events);
+  sink.value("disk_per_event", perEvent);
+
+  std::unique_ptr<OpenStore> store;
+  std::unique_ptr<Client> client;
+  row(w, sink, "reopening the read store", [&] {
+    Stopwatch clock;
+    store = w.open(readDir, Durability::kDurable);
+    client = store->connect();
+    const auto last = client->readLast(Query::all());
+    const double ms = clock.seconds() * 1000;
+    if (!last || last->position != o.events) {
+      throw std::runtime_error("readLast(Query::all()) after reopening did not give position " +
+                               std::to_string(o.events));
+    }
+    sink.value("open_ms", ms);
+    progress(w, "reopened the read store in " + formatValue(ms) + " ms");
+  });
+  if (!client) return;
+
+  row(w, sink, "row 5", [&] {
+    const std::uint64_t groups = groupCount(o.events);
+    std::mt19937_64 random(5);  // same query sequence in every column
+    LatencyRecorder latency;
+    std::size_t wrong = 0;
+    for (std::size_t q = 0; q < kWarmupQueries + o.queries; ++q) {
+      const std::uint64_t g = random() % groups;
+      const Query query = Query::fromTags({groupTag(g)});
+      const auto start = Clock::now();
+      const auto events = client->read(query);
+      const auto elapsed = Clock::now() - start;
+      if (q >= kWarmupQueries) latency.add(elapsed);
+      bool right = events.size() == 10;
+      for (std::size_t k = 0; right && k < events.size(); ++k) {
+        right = events[k].position == g + 1 + k * groups && events[k].event.tags.size() == 2 &&
+                events[k].metadata.timestamp.has_value();
+      }
+      if (!right) ++wrong;
+    }
+    if (wrong > 0) {
+      sink.failure("row 5: " + std::to_string(wrong) + " tag queries did not return the 10 events");
+    }
+    sink.value("tag_query_p50", latency.percentileMicros(50));
+    sink.value("tag_query_p99", latency.percentileMicros(99));
+    progress(w, "tag query: p50 " + formatValue(latency.percentileMicros(50)) + " us, p99 " +
+                    formatValue(latency.percentileMicros(99)) + " us");
+  });
+
+  row(w, sink, "row 6", [&] {
+    const std::uint64_t customers = customerCount(o.events);
+    std::mt19937_64 random(6);
+    LatencyRecorder latency;
+    std::size_t wrong = 0;
+    for (std::size_t q = 0; q < kWarmupQueries + o.queries; ++q) {
+      const std::uint64_t c = random() % customers;
+      const Query query = Query::fromTags({customerTag(c)});
+      const auto start = Clock::now();
+      const auto event = client->readLast(query);
+      const auto elapsed = Clock::now() - start;
+      if (q >= kWarmupQueries) latency.add(elapsed);
+      if (!event || event->position != lastPositionOfCustomer(c, o.events)) ++wrong;
+    }
+    if (wrong > 0) {
+      sink.failure("row 6: " + std::to_string(wrong) + " readLast calls gave the wrong event");
+    }
+    sink.value("read_last_p50", latency.percentileMicros(50));
+    sink.value("read_last_p99", latency.percentileMicros(99));
+    progress(w, "readLast: p50 " + formatValue(latency.percentileMicros(50)) + " us, p99 " +
+                    formatValue(latency.percentileMicros(99)) + " us");
+  });
+
+  row(w, sink, "row 7", [&] {
+    std::vector<double> rates;
+    for (int r = 0; r < o.readAllRepeats; ++r) {
+      Stopwatch clock;
+      const auto events = client->read(Query::all());
+      const double seconds = clock.seconds();
+      if (events.size() != o.events || events.back().position != o.events) {
+        throw std::runtime_error("read(Query::all()) returned " + std::to_string(events.size()) +
+                                 " events, expected " + std::to_string(o.events));
+      }
+      rates.push_back(static_cast<double>(o.events) / seconds);
+    }
+    const double rate = median(rates);
+    sink.value("read_all", rate);
+    progress(w, "read all: " + formatValue(rate) + " events/s");
+  });
+
+  client.reset();
+  store.reset();
+}
+
+}  // namespace opossum::bench

@@ -34,7 +34,9 @@ spdlog::level::level_enum toSpdlog(sdk::LogLevel level) {
 // (or replaces) later is honoured.
 class PluginLogger final : public sdk::Logger {
  public:
-  explicit PluginLogger(std::string pluginName) : prefix_("[" + std::move(pluginName) + "] ") {}
+  // A plugin chosen only by file has no name in the config.
+  explicit PluginLogger(const std::string& pluginName)
+      : prefix_("[" + (pluginName.empty() ? std::string("plugin") : pluginName) + "] ") {}
 
   void log(sdk::LogLevel level, std::string_view message) override {
     auto target = logger();

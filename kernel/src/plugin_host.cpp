@@ -198,7 +198,17 @@ std::string kindName(std::uint32_t kind) {
 
 fs::path installedPluginDir() {
   auto location = kernelLocation();
-  return location ? *location / OPOSSUM_PLUGIN_RELATIVE_DIR : fs::path();
+  if (!location) return {};
+  // Next to the kernel library; for a program that links the kernel statically, in the lib
+  // folder beside its bin folder (the install layout, and the build tree's).
+  fs::path besideLibrary = *location / OPOSSUM_PLUGIN_RELATIVE_DIR;
+  fs::path besideProgram =
+      location->parent_path() / OPOSSUM_INSTALL_LIBDIR / OPOSSUM_PLUGIN_RELATIVE_DIR;
+  std::error_code ec;
+  if (!fs::is_directory(besideLibrary, ec) && fs::is_directory(besideProgram, ec)) {
+    return besideProgram;
+  }
+  return besideLibrary;
 }
 
 PluginHost::PluginHost(std::vector<std::filesystem::path> configPaths,

@@ -2,7 +2,6 @@
 
 #include "line_format.hpp"
 #include "sha256.hpp"
-#include <cctype>
 
 namespace opossum::plugins::tag_index {
 
@@ -12,7 +11,6 @@ std::string encodeName(std::string_view raw) {
   out.reserve(raw.size());
   for (char c : raw) {
     auto byte = static_cast<unsigned char>(c);
-    if (std::isupper(byte)) { out.push_back(static_cast<char>(byte + 32)); continue; }
     if ((byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '_' ||
         byte == '-') {
       out.push_back(c);

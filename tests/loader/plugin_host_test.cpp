@@ -223,7 +223,8 @@ TEST_CASE("a plugin of another ABI major is refused naming both ABI versions", "
   CHECK_THAT(searched, Contains("plugin ABI 99.0, kernel ABI 1.0"));
 
   // discover() lists it with its version so a tool can show it.
-  const PluginInfo* info = findInfo(host.discover(), kAbi99File);
+  const auto infos = host.discover();
+  const PluginInfo* info = findInfo(infos, kAbi99File);
   REQUIRE(info != nullptr);
   CHECK(info->abiMajor == 99);
   CHECK(info->abiMinor == 0);

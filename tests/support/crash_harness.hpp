@@ -31,6 +31,7 @@ struct CrashOptions {
 std::vector<NewEvent> crashBatch(std::uint64_t batch);
 
 struct CrashReport {
+  std::uint64_t seed = 0;  // OPOSSUM_CRASH_SEED repeats a run
   int iterations = 0;
   Position head = 0;
   std::size_t acknowledged = 0;  // batches

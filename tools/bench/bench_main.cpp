@@ -478,6 +478,12 @@ int run(int argc, char** argv) {
   for (const auto& w : workloads) {
     std::cerr << "=== " << w->name() << " ===\n";
     columns.push_back(runColumn(*w, args.bench, runDir / w->name()));
+    if (!args.keep) {
+      std::error_code ec;
+      fs::remove_all(runDir / w->name(), ec);
+    }
+    // The next column starts on a quiet disk, not behind this one's write-back.
+    ::sync();
   }
   if (args.keep) {
     std::cerr << "kept the stores in " << runDir << "\n";

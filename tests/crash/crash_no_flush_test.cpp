@@ -1,0 +1,27 @@
+// Like crash_test, with flushEventsImmediately=false: a process crash (not a machine crash) must
+// still keep every acknowledged event.
+#include <catch2/catch.hpp>
+
+#include "crash_harness.hpp"
+#include "store_helpers.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+const bool kPluginPathSet = (opossum::test::usePluginDir(), true);
+
+}  // namespace
+
+TEST_CASE("killed while appending with flushEventsImmediately=false: acknowledged batches survive",
+          "[crash]") {
+  opossum::test::TempDir dir;
+  opossum::test::CrashOptions options;
+  options.flush = false;
+  auto report = opossum::test::runCrashExperiment(dir.path(), options);
+  INFO("seed " << report.seed << ", " << report.iterations << " kills, head " << report.head
+               << ", " << report.acknowledged << " batches acknowledged, " << report.rejected
+               << " rejected, " << report.killedWhileOpening << " kills while opening");
+  for (const auto& problem : report.problems) FAIL_CHECK(problem);
+  CHECK(report.problems.empty());
+  CHECK(report.acknowledged > 0);
+}

@@ -2,6 +2,7 @@
 include(CMakePackageConfigHelpers)
 set(OPOSSUM_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/opossum)
 install(EXPORT opossumTargets NAMESPACE opossum:: DESTINATION ${OPOSSUM_CMAKE_DIR})
+install(EXPORT opossumConformanceTargets NAMESPACE opossum:: DESTINATION ${OPOSSUM_CMAKE_DIR})
 configure_package_config_file(cmake/opossumConfig.cmake.in
   ${PROJECT_BINARY_DIR}/opossumConfig.cmake
   INSTALL_DESTINATION ${OPOSSUM_CMAKE_DIR}

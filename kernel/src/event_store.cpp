@@ -65,10 +65,21 @@ void EventStoreImpl::deleteStore(std::stop_token cancel) {
   storage_->deleteStore(cancel);
 }
 
-TagMigrationResult EventStoreImpl::addTags(const std::string&,
-                                           std::function<std::vector<Tag>(const SequencedEvent&)>,
-                                           std::stop_token) {
-  throw Error("addTags is not available in this version of the file-per-event storage");
+TagMigrationResult EventStoreImpl::addTags(
+    const std::string& eventType, std::function<std::vector<Tag>(const SequencedEvent&)> tagFactory,
+    std::stop_token cancel) {
+  if (eventType.empty()) throw InvalidArgumentError("addTags: event type is empty");
+  if (!tagFactory) throw InvalidArgumentError("addTags: no tag factory");
+  checkCancel(cancel, "addTags");
+  auto checked = [&](const SequencedEvent& event) {
+    auto tags = tagFactory(event);
+    for (std::size_t t = 0; t < tags.size(); ++t) {
+      validateTag(tags[t], "addTags: tag " + std::to_string(t) + " for the event at position " +
+                               std::to_string(event.position));
+    }
+    return tags;
+  };
+  return storage_->addTags(eventType, checked, cancel);
 }
 
 std::shared_ptr<Store> openStore(const StoreConfig& config) {

@@ -25,10 +25,10 @@ void checkText(std::string_view text, const std::string& what, std::size_t maxBy
   if (!isValidUtf8(text)) throw InvalidArgumentError(what + " is not valid UTF-8");
 }
 
-void checkPayload(const std::string& json, std::size_t index) {
+void checkPayload(const std::string& json, const std::string& prefix) {
   std::size_t start = json.find_first_not_of(" \t\r\n");
   if (start == std::string::npos || json[start] != '{') {
-    throw InvalidArgumentError(where(index) + "payload must be a JSON object");
+    throw InvalidArgumentError(prefix + "payload must be a JSON object");
   }
   rapidjson::Reader reader;
   rapidjson::StringStream stream(json.c_str());
@@ -38,19 +38,19 @@ void checkPayload(const std::string& json, std::size_t index) {
       reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(
           stream, handler);
   if (result.IsError()) {
-    throw InvalidArgumentError(where(index) + "payload is not valid JSON (" +
+    throw InvalidArgumentError(prefix + "payload is not valid JSON (" +
                                rapidjson::GetParseError_En(result.Code()) + " at offset " +
                                std::to_string(result.Offset()) + ")");
   }
   std::size_t end = stream.Tell();
   if (json.find_first_not_of(" \t\r\n", end) != std::string::npos) {
-    throw InvalidArgumentError(where(index) + "payload has text after the JSON object");
+    throw InvalidArgumentError(prefix + "payload has text after the JSON object");
   }
 }
 
 void checkMetadataField(const std::optional<std::string>& value, const char* name,
-                        std::size_t index) {
-  if (value) checkText(*value, where(index) + "metadata " + name, 4096, true);
+                        const std::string& prefix) {
+  if (value) checkText(*value, prefix + "metadata " + name, 4096, true);
 }
 
 }  // namespace
@@ -93,32 +93,39 @@ bool isValidUtf8(std::string_view text) {
   return true;
 }
 
+void validateTag(const Tag& tag, const std::string& what) {
+  checkText(tag.key, what + " key", kMaxTagBytes, false);
+  checkText(tag.value, what + " value", kMaxTagBytes, true);
+}
+
+NewEvent prepareEvent(const NewEvent& in, const std::string& prefix) {
+  checkText(in.event.eventType, prefix + "event type", kMaxEventTypeBytes, false);
+  NewEvent out;
+  out.event.eventType = in.event.eventType;
+  out.event.tags.reserve(in.event.tags.size());
+  for (std::size_t t = 0; t < in.event.tags.size(); ++t) {
+    const Tag& tag = in.event.tags[t];
+    validateTag(tag, prefix + "tag " + std::to_string(t));
+    bool duplicate = false;
+    for (const Tag& kept : out.event.tags) duplicate = duplicate || kept == tag;
+    if (!duplicate) out.event.tags.push_back(tag);
+  }
+  checkPayload(in.event.event, prefix);
+  out.event.event = in.event.event;
+  checkMetadataField(in.metadata.correlationId, "correlationId", prefix);
+  checkMetadataField(in.metadata.causationId, "causationId", prefix);
+  checkMetadataField(in.metadata.operationId, "operationId", prefix);
+  checkMetadataField(in.metadata.userId, "userId", prefix);
+  out.metadata = in.metadata;
+  return out;
+}
+
 std::vector<NewEvent> prepareEvents(const std::vector<NewEvent>& events, Timestamp now) {
   if (events.empty()) throw InvalidArgumentError("append needs at least one event");
   std::vector<NewEvent> prepared;
   prepared.reserve(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    const NewEvent& in = events[i];
-    checkText(in.event.eventType, where(i) + "event type", kMaxEventTypeBytes, false);
-    NewEvent out;
-    out.event.eventType = in.event.eventType;
-    out.event.tags.reserve(in.event.tags.size());
-    for (std::size_t t = 0; t < in.event.tags.size(); ++t) {
-      const Tag& tag = in.event.tags[t];
-      std::string what = where(i) + "tag " + std::to_string(t);
-      checkText(tag.key, what + " key", kMaxTagBytes, false);
-      checkText(tag.value, what + " value", kMaxTagBytes, true);
-      bool duplicate = false;
-      for (const Tag& kept : out.event.tags) duplicate = duplicate || kept == tag;
-      if (!duplicate) out.event.tags.push_back(tag);
-    }
-    checkPayload(in.event.event, i);
-    out.event.event = in.event.event;
-    checkMetadataField(in.metadata.correlationId, "correlationId", i);
-    checkMetadataField(in.metadata.causationId, "causationId", i);
-    checkMetadataField(in.metadata.operationId, "operationId", i);
-    checkMetadataField(in.metadata.userId, "userId", i);
-    out.metadata = in.metadata;
+    NewEvent out = prepareEvent(events[i], where(i));
     if (!out.metadata.timestamp) out.metadata.timestamp = now;
     prepared.push_back(std::move(out));
   }

@@ -15,10 +15,17 @@ inline constexpr std::size_t kMaxTagBytes = 1024;
 
 bool isValidUtf8(std::string_view text);
 
+// Validates one event and returns it with exact duplicate tags collapsed (order kept); error
+// messages start with `prefix` (e.g. "event 3: "). The timestamp is left as given.
+NewEvent prepareEvent(const NewEvent& event, const std::string& prefix);
+
 // Validates a batch and returns it ready to store: exact duplicate tags collapsed (order kept)
 // and missing timestamps stamped with `now`.
 std::vector<NewEvent> prepareEvents(const std::vector<NewEvent>& events, Timestamp now);
 
 void validateStoreOptions(const EventStoreOptions& options);
+
+// A tag's key and value; `what` starts the message ("event 3: tag 1").
+void validateTag(const Tag& tag, const std::string& what);
 
 }  // namespace opossum::detail

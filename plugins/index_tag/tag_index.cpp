@@ -1,6 +1,7 @@
 #include "tag_index.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A header line longer than this cannot be ours (two 1,024-byte strings escaped as \u00XX fit).
+// Enough for a header of two 1,024-byte strings, even when every byte is escaped as \u00XX.
 constexpr std::uint64_t kMaxHeader = 16384;
 
 std::string_view withoutNewline(const std::string& line) {
@@ -303,6 +304,64 @@ void TagIndex::add(std::span<const sdk::IndexedEvent> events) {
   caughtUp_ = events.back().position;
 }
 
+void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
+  // The positions each tag gains, sorted and without duplicates.
+  std::map<Tag, std::vector<Position>> gained;
+  Position highest = 0;
+  for (const auto& addition : additions) {
+    for (const auto& tag : addition.tags) gained[tag].push_back(addition.position);
+    highest = std::max(highest, addition.position);
+  }
+  if (gained.empty()) return;
+  std::unique_lock lock(mutex_);
+  if (started_) catchUpLocked(highest);
+  fileSystem_->createDirectories(directory_ / kTagsFolder);
+  for (auto& [tag, positions] : gained) {
+    std::sort(positions.begin(), positions.end());
+    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    fs::path path = directory_ / tagFilePath(tag);
+    std::string header = tagHeader(tag);
+    auto content = fileSystem_->readFile(path);
+    // Migrations touch committed positions only, so every entry of the file counts.
+    std::vector<Position> current =
+        content ? parsePostingFile(*content, header, std::numeric_limits<Position>::max(), path)
+                : std::vector<Position>{};
+    std::vector<Position> missing;
+    std::set_difference(positions.begin(), positions.end(), current.begin(), current.end(),
+                        std::back_inserter(missing));
+    if (missing.empty()) continue;  // applied before (recovery repeats a step)
+    bool clean = content && content->size() > header.size() && content->back() == '\n';
+    if (clean && !current.empty() && missing.front() > current.back()) {
+      // The usual case, tags for events newer than the list's last one: append.
+      std::string lines;
+      for (Position p : missing) lines += std::to_string(p) + "\n";
+      fileSystem_->openWritable(path, sdk::OpenMode::append)->append(lines);
+    } else {
+      std::vector<Position> merged;
+      std::merge(current.begin(), current.end(), missing.begin(), missing.end(),
+                 std::back_inserter(merged));
+      std::string text = header;
+      for (Position p : merged) text += std::to_string(p) + "\n";
+      // Readers see the old list or the new one, never a mix.
+      fileSystem_->replaceFile(path, text, false);
+    }
+    if (auto it = tags_.find(tag); it != tags_.end()) {
+      auto& list = it->second;
+      auto end = std::upper_bound(missing.begin(), missing.end(), caughtUp_);
+      std::vector<Position> merged;
+      merged.reserve(list.size() + static_cast<std::size_t>(end - missing.begin()));
+      std::merge(list.begin(), list.end(), missing.begin(), end, std::back_inserter(merged));
+      list = std::move(merged);
+    }
+  }
+  if (started_ && highest > caughtUp_) {
+    // Catching up later would miss the new tags of positions it has not read yet: reload.
+    started_ = false;
+    types_.clear();
+    tags_.clear();
+  }
+}
+
 // ---- recovery ----
 
 bool TagIndex::truncatePostingFile(const fs::path& path, Position head) {
@@ -311,10 +370,14 @@ bool TagIndex::truncatePostingFile(const fs::path& path, Position head) {
   std::uint64_t size = file->size();
   std::string start = file->readAt(0, std::min(size, kMaxHeader));
   std::size_t headerEnd = start.find('\n');
+  while (headerEnd == std::string::npos && start.size() < size) {
+    // Only names longer than the documented 1,024 bytes make a header this long.
+    std::size_t searched = start.size();
+    start += file->readAt(start.size(), std::min<std::uint64_t>(size - start.size(), kMaxHeader));
+    if (start.size() == searched) break;
+    headerEnd = start.find('\n', searched);
+  }
   if (headerEnd == std::string::npos) {
-    if (size > kMaxHeader) {
-      throw CorruptionError("index file '" + path.string() + "' has no valid first line");
-    }
     file.reset();
     fileSystem_->remove(path);  // created by the interrupted append; its header is torn
     return true;

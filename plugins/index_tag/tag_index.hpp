@@ -41,6 +41,7 @@ class TagIndex : public sdk::Index {
   void add(std::span<const sdk::IndexedEvent> events) override;
   void truncateAfter(Position head) override;
   void reset() override;
+  void addTags(std::span<const sdk::IndexedEvent> additions) override;
 
   // For white-box tests: whether a list is held in memory.
   bool isTypeLoaded(const std::string& eventType) const;

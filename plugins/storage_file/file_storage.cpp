@@ -87,6 +87,7 @@ FileStorage::FileStorage(const sdk::StorageContext& context) : context_(context)
   journalPath_ = dir_ / "journal.log";
   lockPath_ = dir_ / ".store.lock";
   manifestPath_ = dir_ / "manifest.json";
+  migrationPath_ = dir_ / "tag-migration.json";
   extension_ = context_.serializer->fileExtension();
 
   context_.fileSystem->createDirectories(dir_);
@@ -130,10 +131,15 @@ void FileStorage::checkManifest() {
   expect("index", context_.index->formatName(), context_.index->formatVersion());
 }
 
+std::string FileStorage::stateKey(const Ledger& ledger) {
+  return ledger.generation + "/" + std::to_string(ledger.tagRevision);
+}
+
 void FileStorage::noteGeneration(const std::string& generation) {
   std::lock_guard guard(generationMutex_);
   if (generation != knownGeneration_) {
-    // The store was deleted and created again (here or elsewhere): forget what we knew.
+    // The store was deleted and created again, or its tags migrated (here or elsewhere): forget
+    // what the index holds in memory.
     context_.index->reset();
     knownGeneration_ = generation;
   }
@@ -145,7 +151,7 @@ FileStorage::View FileStorage::refresh() {
     noteGeneration("");
     return {};
   }
-  noteGeneration(ledger->generation);
+  noteGeneration(stateKey(*ledger));
   return {ledger->generation, ledger->position};
 }
 
@@ -160,7 +166,7 @@ Ledger FileStorage::initializeLocked() {
   files.createDirectories(dir_ / "indices");
   files.createDirectories(dir_ / "projections");
   if (!files.exists(manifestPath_)) files.replaceFile(manifestPath_, manifestText(context_), true);
-  Ledger ledger{newGeneration(), 0, 0, currentBootId()};
+  Ledger ledger{newGeneration(), 0, 0, 0, currentBootId()};
   journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
   journalGeneration_ = ledger.generation;
   writeLedger(files, ledgerPath_, ledger, true);
@@ -172,7 +178,7 @@ Ledger FileStorage::initializeLocked() {
 Ledger FileStorage::prepareLocked() {
   auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
   if (!ledger) ledger = initializeLocked();
-  noteGeneration(ledger->generation);
+  noteGeneration(stateKey(*ledger));
   if (!journal_ || journalGeneration_ != ledger->generation) {
     journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
     journalGeneration_ = ledger->generation;
@@ -181,6 +187,14 @@ Ledger FileStorage::prepareLocked() {
     recoverLocked(*ledger, true);
   } else if (journal_->readAt(ledger->journalOffset, ledger->position + 1)) {
     recoverLocked(*ledger, false);
+  }
+  if (auto plan = readMigrationPlan(*context_.fileSystem, migrationPath_)) {
+    // An addTags step was interrupted: finish it.
+    applyMigrationLocked(*plan);
+    finishMigrationStepLocked(*ledger);
+    log(context_, sdk::LogLevel::info,
+        "completed an interrupted tag migration of " + std::to_string(plan->size()) +
+            " event(s) in " + dir_.string());
   }
   return *ledger;
 }
@@ -416,6 +430,77 @@ void FileStorage::deleteStore(std::stop_token cancel) {
   noteGeneration("");
   files.syncDirectory(dir_);
   log(context_, sdk::LogLevel::debug, "deleted store " + dir_.string());
+}
+
+void FileStorage::applyMigrationLocked(const std::vector<TagAddition>& plan) {
+  auto& files = *context_.fileSystem;
+  std::vector<sdk::IndexedEvent> additions;
+  for (const auto& addition : plan) {
+    fs::path path = eventPath(addition.position);
+    auto bytes = files.readFile(path);
+    if (!bytes) throw CorruptionError("event file '" + path.string() + "' is missing");
+    SequencedEvent event = context_.serializer->deserialize(*bytes);
+    auto added = newTags(event.event, addition.tags);
+    if (!added.empty()) {
+      event.event.tags.insert(event.event.tags.end(), added.begin(), added.end());
+      // Atomic replacement: a crash leaves the old or the new event, never half of one.
+      files.replaceFile(path, context_.serializer->serialize(event), false);
+      if (context_.writeProtectEventFiles) files.setReadOnly(path, true);
+    }
+    additions.push_back({addition.position, {}, addition.tags});
+  }
+  context_.index->addTags(additions);
+  if (context_.flushEventsImmediately) files.syncFileSystem(dir_);
+}
+
+void FileStorage::finishMigrationStepLocked(Ledger& ledger) {
+  // Everything is synced now; a later replay of the journal would put the old tags back, so it
+  // starts afresh.
+  journal_->invalidate(0);
+  ledger.journalOffset = 0;
+  // Other users' cached indexes lack the new tags: the revision tells them to reload.
+  ++ledger.tagRevision;
+  writeLedger(*context_.fileSystem, ledgerPath_, ledger, context_.flushEventsImmediately);
+  noteGeneration(stateKey(ledger));
+  context_.fileSystem->remove(migrationPath_);
+}
+
+TagMigrationResult FileStorage::addTags(
+    const std::string& eventType,
+    const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
+    std::stop_token cancel) {
+  std::lock_guard guard(writeMutex_);
+  auto lock = lockStore(cancel);
+  Ledger ledger = prepareLocked();
+  TagMigrationResult result;
+  // First the whole plan, without writing: a factory that throws or returns a bad tag leaves
+  // the store untouched.
+  std::vector<TagAddition> plan;
+  auto positions =
+      context_.index->positions(Query::fromEventTypes({eventType}), {}, ledger.position);
+  constexpr std::size_t kChunk = 1000;
+  for (std::size_t i = 0; i < positions.size(); i += kChunk) {
+    std::vector<Position> chunk(positions.begin() + i,
+                                positions.begin() + std::min(positions.size(), i + kChunk));
+    bool vanished = false;
+    for (auto& event : loadEvents(chunk, {ledger.generation, ledger.position}, vanished)) {
+      ++result.eventsProcessed;
+      auto added = newTags(event.event, tagFactory(event));
+      if (added.empty()) continue;
+      result.tagsAdded += added.size();
+      plan.push_back({event.position, std::move(added)});
+    }
+  }
+  if (plan.empty()) return result;
+  if (cancel.stop_requested()) throw CancelledError("addTags cancelled before it changed anything");
+  for (std::size_t i = 0; i < plan.size(); i += kChunk) {
+    std::vector<TagAddition> step(plan.begin() + i,
+                                  plan.begin() + std::min(plan.size(), i + kChunk));
+    writeMigrationPlan(*context_.fileSystem, migrationPath_, step, context_.flushEventsImmediately);
+    applyMigrationLocked(step);
+    finishMigrationStepLocked(ledger);
+  }
+  return result;
 }
 
 }  // namespace opossum::plugins::file_storage

@@ -15,6 +15,7 @@
 #include "journal.hpp"
 #include "ledger.hpp"
 #include "opossum/sdk/storage.hpp"
+#include "tag_migration.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -29,6 +30,10 @@ class FileStorage : public sdk::Storage {
   std::optional<SequencedEvent> readLast(const Query& query) override;
   Position head() override;
   void deleteStore(std::stop_token cancel) override;
+  TagMigrationResult addTags(
+      const std::string& eventType,
+      const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
+      std::stop_token cancel) override;
 
   std::filesystem::path eventPath(Position position) const;
 
@@ -39,6 +44,7 @@ class FileStorage : public sdk::Storage {
   };
   // The committed state as the ledger says now (outside the lock).
   View refresh();
+  static std::string stateKey(const Ledger& ledger);
   void noteGeneration(const std::string& generation);
   std::unique_ptr<sdk::FileLock> lockStore(std::stop_token cancel);
   // Under the lock: the ledger after creating the store or finishing an interrupted commit.
@@ -47,12 +53,16 @@ class FileStorage : public sdk::Storage {
   void checkManifest();
   void recoverLocked(Ledger& ledger, bool wholeJournal);
   void writeEventFiles(const JournalRecord& record, bool replacing);
+  // Applies one step of a tag migration (idempotent) and makes it durable.
+  void applyMigrationLocked(const std::vector<TagAddition>& plan);
+  void finishMigrationStepLocked(Ledger& ledger);
   std::vector<sdk::IndexedEvent> indexEntries(const JournalRecord& record) const;
   std::vector<SequencedEvent> loadEvents(const std::vector<Position>& positions, const View& view,
                                          bool& vanished);
 
   sdk::StorageContext context_;
-  std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_, manifestPath_;
+  std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_, manifestPath_,
+      migrationPath_;
   std::string extension_;
   std::uint64_t journalCapacity_;
 

@@ -44,13 +44,14 @@ std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::pat
   const auto& generation = member("generation");
   const auto& position = member("position");
   const auto& journalOffset = member("journalOffset");
+  const auto& tagRevision = member("tagRevision");
   const auto& bootId = member("bootId");
   if (!generation.IsString() || !position.IsUint64() || !journalOffset.IsUint64() ||
-      !bootId.IsString()) {
+      !tagRevision.IsUint64() || !bootId.IsString()) {
     throw bad("a field has the wrong type");
   }
   return Ledger{generation.GetString(), position.GetUint64(), journalOffset.GetUint64(),
-                bootId.GetString()};
+                tagRevision.GetUint64(), bootId.GetString()};
 }
 
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
@@ -68,6 +69,8 @@ void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const L
   w.Uint64(ledger.position);
   w.Key("journalOffset");
   w.Uint64(ledger.journalOffset);
+  w.Key("tagRevision");
+  w.Uint64(ledger.tagRevision);
   w.Key("bootId");
   w.String(ledger.bootId.c_str(), static_cast<rapidjson::SizeType>(ledger.bootId.size()));
   w.EndObject();

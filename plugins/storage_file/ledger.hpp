@@ -18,6 +18,7 @@ struct Ledger {
   std::string generation;
   Position position = 0;
   std::uint64_t journalOffset = 0;
+  std::uint64_t tagRevision = 0;  // counts tag migrations: cached indexes are stale after one
   std::string bootId;  // the machine boot that wrote it; another boot means a power loss may
                        // have dropped unsynced files, so recovery replays the whole journal
   friend bool operator==(const Ledger&, const Ledger&) = default;

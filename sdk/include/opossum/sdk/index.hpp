@@ -44,6 +44,9 @@ class Index {
   virtual void truncateAfter(Position head) = 0;
   // Forgets everything in memory (the store was deleted or recreated by someone).
   virtual void reset() = 0;
+  // Tag migration, under the store lock: adds `tags` to committed positions (each entry's
+  // position and the tags it gains; eventType unused). Idempotent, so recovery may repeat it.
+  virtual void addTags(std::span<const IndexedEvent> additions) = 0;
 };
 
 struct IndexContext {

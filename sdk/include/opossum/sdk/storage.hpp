@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -49,6 +50,13 @@ class Storage {
   virtual Position head() = 0;
   // Removes every event and index; afterwards the next position is 1 for every user.
   virtual void deleteStore(std::stop_token cancel) = 0;
+  // Adds the tags `tagFactory` returns to every event of `eventType`, skipping tags whose key the
+  // event already has. Crash-safe: each event ends up with all or none of its new tags, and the
+  // index agrees. The kernel validates the factory's tags before they reach the storage.
+  virtual TagMigrationResult addTags(
+      const std::string& eventType,
+      const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
+      std::stop_token cancel) = 0;
 };
 
 struct StorageContext {

@@ -19,8 +19,8 @@ TEST_CASE("several appending processes killed at once: acknowledged batches surv
   options.randomChildren = true;
   options.mixedFlush = true;
   auto report = opossum::test::runCrashExperiment(dir.path(), options);
-  INFO("seed " << report.seed << ", " << report.iterations << " kills, head " << report.head
-               << ", " << report.acknowledged << " batches acknowledged, " << report.rejected
+  INFO("seed " << report.seed << ", " << report.iterations << " kills, head " << report.head << ", "
+               << report.acknowledged << " batches acknowledged, " << report.rejected
                << " rejected, " << report.killedWhileOpening << " kills while opening");
   for (const auto& problem : report.problems) FAIL_CHECK(problem);
   CHECK(report.problems.empty());

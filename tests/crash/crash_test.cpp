@@ -20,8 +20,8 @@ TEST_CASE("killed while appending with flushEventsImmediately=true: acknowledged
   opossum::test::CrashOptions options;
   options.flush = true;
   auto report = opossum::test::runCrashExperiment(dir.path(), options);
-  INFO("seed " << report.seed << ", " << report.iterations << " kills, head " << report.head
-               << ", " << report.acknowledged << " batches acknowledged, " << report.rejected
+  INFO("seed " << report.seed << ", " << report.iterations << " kills, head " << report.head << ", "
+               << report.acknowledged << " batches acknowledged, " << report.rejected
                << " rejected, " << report.killedWhileOpening << " kills while opening");
   for (const auto& problem : report.problems) FAIL_CHECK(problem);
   CHECK(report.problems.empty());

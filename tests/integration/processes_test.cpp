@@ -111,7 +111,8 @@ TEST_CASE("4 processes racing with the same append condition: exactly one winner
           continue;
         }
         try {
-          std::string json = "{\"round\":" + std::to_string(r) + ",\"child\":" + std::to_string(c) + "}";
+          std::string json =
+              "{\"round\":" + std::to_string(r) + ",\"child\":" + std::to_string(c) + "}";
           store->append({makeEvent("Claimed", json, {{"round", std::to_string(r)}})},
                         AppendCondition{claim, head});
           out.put('w');
@@ -127,7 +128,8 @@ TEST_CASE("4 processes racing with the same append condition: exactly one winner
   }
   char answer = 0;
   bool started = true;
-  for (int c = 0; c < kChildren; ++c) started = started && fromChild[c]->get(answer) && answer == 'o';
+  for (int c = 0; c < kChildren; ++c)
+    started = started && fromChild[c]->get(answer) && answer == 'o';
   std::map<char, int> totals;
   std::vector<int> winners(kRounds, 0);
   bool protocolOk = started;
@@ -135,7 +137,8 @@ TEST_CASE("4 processes racing with the same append condition: exactly one winner
     bool lockstep = r % 2 == 0;
     for (int c = 0; c < kChildren; ++c) toChild[c]->put(lockstep ? 'G' : 'g');
     if (lockstep) {
-      for (int c = 0; c < kChildren; ++c) protocolOk = protocolOk && fromChild[c]->get(answer) && answer == 'r';
+      for (int c = 0; c < kChildren; ++c)
+        protocolOk = protocolOk && fromChild[c]->get(answer) && answer == 'r';
       for (int c = 0; c < kChildren; ++c) toChild[c]->put('a');
     }
     for (int c = 0; c < kChildren && protocolOk; ++c) {
@@ -184,7 +187,8 @@ TEST_CASE("4 processes with conditions on their own tags never conflict", "[proc
         std::optional<Position> after;
         if (last) after = last->position;
         if ((last ? payloadNumber(last->event.event, "seq") + 1 : 0) != i) return 3;
-        std::string json = "{\"owner\":" + std::to_string(c) + ",\"seq\":" + std::to_string(i) + "}";
+        std::string json =
+            "{\"owner\":" + std::to_string(c) + ",\"seq\":" + std::to_string(i) + "}";
         std::vector<NewEvent> events{makeEvent("Step", json, {mine})};
         try {
           store->append(events, AppendCondition{Query::fromTags({mine}), after});

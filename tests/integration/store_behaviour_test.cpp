@@ -65,8 +65,9 @@ struct Fixture {
 void appendAlternating(Store& store, int count) {
   std::vector<NewEvent> events;
   for (int i = 0; i < count; ++i) {
-    events.push_back(makeEvent(i % 2 == 0 ? "A" : "B", "{\"i\":" + std::to_string(i) + "}",
-                               {{"n", std::to_string(i)}, {"parity", i % 2 == 0 ? "even" : "odd"}}));
+    events.push_back(
+        makeEvent(i % 2 == 0 ? "A" : "B", "{\"i\":" + std::to_string(i) + "}",
+                  {{"n", std::to_string(i)}, {"parity", i % 2 == 0 ? "even" : "odd"}}));
   }
   store.append(events);
 }
@@ -174,7 +175,8 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
       {"all", Query::all(), range(1, 8)},
       {"default query", Query(), range(1, 8)},
       {"one empty item", Query::fromItems({QueryItem{}}), range(1, 8)},
-      {"empty item OR another", Query::fromItems({QueryItem{{"Note"}, {}}, QueryItem{}}), range(1, 8)},
+      {"empty item OR another", Query::fromItems({QueryItem{{"Note"}, {}}, QueryItem{}}),
+       range(1, 8)},
       {"fromEventTypes of nothing", Query::fromEventTypes({}), range(1, 8)},
       {"fromTags of nothing", Query::fromTags({}), range(1, 8)},
       {"types OR", Query::fromEventTypes({"OrderPlaced", "OrderShipped"}), {1, 2, 3}},
@@ -189,9 +191,11 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
       {"unicode", Query::fromTags({{"ключ", "значение"}}), {8}},
       {"unicode type", Query::fromEventTypes({"Ünïcødé"}), {8}},
       {"type AND tags in one item",
-       Query::fromItems({QueryItem{{"OrderPlaced", "Note"}, {{"customer", "c1"}}}}), {1}},
+       Query::fromItems({QueryItem{{"OrderPlaced", "Note"}, {{"customer", "c1"}}}}),
+       {1}},
       {"items OR",
-       Query::fromItems({QueryItem{{"OrderShipped"}, {}}, QueryItem{{}, {{"flag", "x"}}}}), {3, 6}},
+       Query::fromItems({QueryItem{{"OrderShipped"}, {}}, QueryItem{{}, {{"flag", "x"}}}}),
+       {3, 6}},
       {"overlapping items give each event once",
        Query::fromItems({QueryItem{{}, {{"customer", "c1"}}}, QueryItem{{"OrderPlaced"}, {}}}),
        {1, 2, 3, 8}},
@@ -265,10 +269,13 @@ TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
     CHECK(store->append({makeEvent("C")}, AppendCondition{Query::all(), 1000000}) == 6);
   }
   SECTION("a condition that never matches passes") {
-    CHECK(store->append({makeEvent("C")}, AppendCondition{Query::fromEventTypes({"Z"}), std::nullopt}) == 5);
     CHECK(store->append({makeEvent("C")},
-                        AppendCondition{Query::fromTags({{"n", "0"}, {"parity", "odd"}}), std::nullopt}) == 6);
-    CHECK(store->append({makeEvent("C")}, AppendCondition{Query::fromTags({{"N", "0"}}), std::nullopt}) == 7);
+                        AppendCondition{Query::fromEventTypes({"Z"}), std::nullopt}) == 5);
+    CHECK(store->append({makeEvent("C")},
+                        AppendCondition{Query::fromTags({{"n", "0"}, {"parity", "odd"}}),
+                                        std::nullopt}) == 6);
+    CHECK(store->append({makeEvent("C")},
+                        AppendCondition{Query::fromTags({{"N", "0"}}), std::nullopt}) == 7);
   }
   SECTION("a condition sees the store, not the batch it guards") {
     Query d = Query::fromEventTypes({"D"});
@@ -278,20 +285,28 @@ TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
     CHECK(store->append({makeEvent("D")}, AppendCondition{d, 6}) == 7);
   }
   SECTION("a condition on tags") {
-    CHECK_THROWS_AS(store->append({makeEvent("C")},
-                                  AppendCondition{Query::fromTags({{"parity", "odd"}}), 3}),
-                    AppendConditionFailedError);
-    CHECK(store->append({makeEvent("C")}, AppendCondition{Query::fromTags({{"parity", "even"}}), 3}) == 5);
+    CHECK_THROWS_AS(
+        store->append({makeEvent("C")}, AppendCondition{Query::fromTags({{"parity", "odd"}}), 3}),
+        AppendConditionFailedError);
+    CHECK(store->append({makeEvent("C")},
+                        AppendCondition{Query::fromTags({{"parity", "even"}}), 3}) == 5);
   }
 }
 
 TEST_CASE_METHOD(Fixture, "exact duplicate tags are collapsed, order kept", "[behaviour][tags]") {
   store->append({makeEvent("T", "{}",
-                           {{"b", "1"}, {"a", "1"}, {"b", "1"}, {"a", "2"}, {"a", "1"}, {"B", "1"},
-                            {"b", ""}, {"b", ""}})});
+                           {{"b", "1"},
+                            {"a", "1"},
+                            {"b", "1"},
+                            {"a", "2"},
+                            {"a", "1"},
+                            {"B", "1"},
+                            {"b", ""},
+                            {"b", ""}})});
   auto e = store->readLast(Query::all());
   REQUIRE(e);
-  CHECK(e->event.tags == std::vector<Tag>{{"b", "1"}, {"a", "1"}, {"a", "2"}, {"B", "1"}, {"b", ""}});
+  CHECK(e->event.tags ==
+        std::vector<Tag>{{"b", "1"}, {"a", "1"}, {"a", "2"}, {"B", "1"}, {"b", ""}});
   CHECK(store->read(Query::fromTags({{"a", "1"}, {"a", "2"}})).size() == 1);
 }
 
@@ -352,6 +367,7 @@ TEST_CASE_METHOD(Fixture, "payload round trip", "[behaviour][payload]") {
       "{}",
       R"({"z":1,"a":2,"m":3,"b":{"y":1,"x":2}})",
       R"({"text":"ü 日本 😀 \u00e9 \"q\" \\ \/ \n\t","esc":"\u0001"})",
+      R"({"nul":"a\u0000b","ctl":"\u001f"})",
       R"({"int":0,"neg":-17,"big":12345678901234567890,"min":-9223372036854775808,"frac":1.5,)"
       R"("exp":1e10,"small":-2.5e-7,"pi":3.141592653589793})",
       R"({"t":true,"f":false,"n":null,"arr":[1,"two",[3],{"four":4},null],"empty":[],"eo":{}})",
@@ -374,6 +390,30 @@ TEST_CASE_METHOD(Fixture, "payload round trip", "[behaviour][payload]") {
   auto back = store->readLast(Query::fromEventTypes({"Large"}));
   REQUIRE(back);
   CHECK(jsonMismatch(large, back->event.event) == "");
+}
+
+TEST_CASE_METHOD(Fixture, "types and tags that look alike as file names stay apart",
+                 "[behaviour][query]") {
+  std::vector<std::string> values{"a/b", "a%2Fb", "a%2fb", "..",  ".",   "a b",       "a~b",
+                                  "A/B", "a\\b",  "a:b",   "a=b", "é",   "e\xcc\x81", "",
+                                  "con", "CON",   "a.idx", "a*b", "a?b", "a\tb"};
+  std::vector<NewEvent> events;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    events.push_back(makeEvent("T" + values[i], "{\"i\":" + std::to_string(i) + "}",
+                               {{"k", values[i]}, {values[i].empty() ? "e" : values[i], "v"}}));
+  }
+  store->append(events);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    INFO("value '" << values[i] << "'");
+    CHECK(positionsOf(store->read(Query::fromTags({{"k", values[i]}}))) ==
+          std::vector<Position>{i + 1});
+    CHECK(positionsOf(store->read(Query::fromEventTypes({"T" + values[i]}))) ==
+          std::vector<Position>{i + 1});
+    if (!values[i].empty()) {
+      CHECK(positionsOf(store->read(Query::fromTags({{values[i], "v"}}))) ==
+            std::vector<Position>{i + 1});
+    }
+  }
 }
 
 TEST_CASE("event types and tags at the size limits are accepted", "[behaviour][validation]") {
@@ -462,7 +502,8 @@ TEST_CASE("bad events are refused with InvalidArgumentError naming the event, le
       REQUIRE_FALSE(message.empty());
       CHECK(message.find("event " + std::to_string(index)) != std::string::npos);
       // With a condition too: validation comes first.
-      CHECK_THROWS_AS(store->append(batch, AppendCondition{Query::all(), 100}), InvalidArgumentError);
+      CHECK_THROWS_AS(store->append(batch, AppendCondition{Query::all(), 100}),
+                      InvalidArgumentError);
     }
   }
   // An empty list.
@@ -479,9 +520,9 @@ TEST_CASE("bad events are refused with InvalidArgumentError naming the event, le
 TEST_CASE("bad store names are refused and leave no trace", "[behaviour][validation]") {
   TempDir dir;
   const auto before = snapshot(dir.path());
-  for (std::string name : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
-                           std::string("/abs"), std::string("a\\b"), std::string("a\0b", 3),
-                           std::string("bad\xff")}) {
+  for (std::string name :
+       {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+        std::string("/abs"), std::string("a\\b"), std::string("a\0b", 3), std::string("bad\xff")}) {
     INFO("store name '" << name << "' (" << name.size() << " bytes)");
     EventStoreOptions options;
     options.storeName = name;
@@ -500,7 +541,33 @@ TEST_CASE("bad store names are refused and leave no trace", "[behaviour][validat
   }
 }
 
-TEST_CASE_METHOD(Fixture, "the layout of SPEC §4 exists after the first append", "[behaviour][layout]") {
+TEST_CASE("bad options are refused with InvalidArgumentError naming the option",
+          "[behaviour][validation]") {
+  TempDir dir;
+  const auto before = snapshot(dir.path());
+  EventStoreOptions options;
+  options.storeName = "s";
+  options.rootPath = dir.path() / "root";
+  options.crossProcessLockTimeout = std::chrono::milliseconds(-1);
+  try {
+    createEventStore(options);
+    FAIL("a negative crossProcessLockTimeout was accepted");
+  } catch (const InvalidArgumentError& e) {
+    CHECK(std::string(e.what()).find("crossProcessLockTimeout") != std::string::npos);
+  }
+  options.crossProcessLockTimeout = std::chrono::milliseconds(100);
+  options.rootPath = "";
+  try {
+    createEventStore(options);
+    FAIL("an empty rootPath was accepted");
+  } catch (const InvalidArgumentError& e) {
+    CHECK(std::string(e.what()).find("rootPath") != std::string::npos);
+  }
+  CHECK(snapshot(dir.path()) == before);
+}
+
+TEST_CASE_METHOD(Fixture, "the layout of SPEC §4 exists after the first append",
+                 "[behaviour][layout]") {
   store->append({makeEvent("Layout", "{\"v\":1}", {{"k", "a"}, {"k", "A"}})});
   const fs::path d = storeDir();
   CHECK(fs::is_regular_file(d / "events" / "000000001.json"));
@@ -554,10 +621,10 @@ TEST_CASE_METHOD(Fixture, "a stop_token already stopped cancels, writing nothing
   stop.request_stop();
   CHECK_THROWS_AS(store->append({makeEvent("Cancelled")}, std::nullopt, stop.get_token()),
                   CancelledError);
-  CHECK_THROWS_AS(store->append({makeEvent("Cancelled")},
-                                AppendCondition{Query::fromEventTypes({"X"}), std::nullopt},
-                                stop.get_token()),
-                  CancelledError);
+  CHECK_THROWS_AS(
+      store->append({makeEvent("Cancelled")},
+                    AppendCondition{Query::fromEventTypes({"X"}), std::nullopt}, stop.get_token()),
+      CancelledError);
   CHECK_THROWS_AS(store->readLast(Query::all(), stop.get_token()), CancelledError);
   CHECK_THROWS_AS(store->deleteStore(stop.get_token()), CancelledError);
   CHECK(snapshot(storeDir()) == before);
@@ -589,8 +656,9 @@ TEST_CASE("events persist across reopening the store", "[behaviour][persistence]
   }
   CHECK(positionsOf(store->read(Query::fromTags({{"t", "1"}}))) == std::vector<Position>{1, 3});
   CHECK(store->append({makeEvent("D")}, AppendCondition{Query::fromTags({{"t", "1"}}), 3}) == 4);
-  CHECK_THROWS_AS(store->append({makeEvent("D")}, AppendCondition{Query::fromTags({{"t", "1"}}), 2}),
-                  AppendConditionFailedError);
+  CHECK_THROWS_AS(
+      store->append({makeEvent("D")}, AppendCondition{Query::fromTags({{"t", "1"}}), 2}),
+      AppendConditionFailedError);
 }
 
 TEST_CASE("createEventStoreFromConfig opens a working store", "[behaviour][config]") {

@@ -58,8 +58,9 @@ std::string batchProblem(const std::vector<SequencedEvent>& events) {
     if (s.count == 0) {
       s.n = n;
       s.first = e.position - static_cast<Position>(i);
-      if (i != 0) return "batch " + std::to_string(w) + "/" + std::to_string(b) + " starts at index " +
-                         std::to_string(i) + " (position " + std::to_string(e.position) + ")";
+      if (i != 0)
+        return "batch " + std::to_string(w) + "/" + std::to_string(b) + " starts at index " +
+               std::to_string(i) + " (position " + std::to_string(e.position) + ")";
     }
     if (e.position != s.first + static_cast<Position>(i)) {
       return "batch " + std::to_string(w) + "/" + std::to_string(b) + " index " +
@@ -81,8 +82,10 @@ std::string batchProblem(const std::vector<SequencedEvent>& events) {
 
 TEST_CASE("8 threads appending concurrently get contiguous positions and whole batches",
           "[threads]") {
+  bool flush = GENERATE(false, true);
+  INFO("flushEventsImmediately " << flush);
   TempDir dir;
-  auto store = opossum::test::openStore(dir.path(), "threads", false);
+  auto store = opossum::test::openStore(dir.path(), "threads", flush);
   constexpr int kThreads = 8;
   constexpr int kAppends = 60;
   std::mutex mutex;
@@ -180,7 +183,8 @@ RaceResult race(const std::vector<std::shared_ptr<Store>>& stores, int threads, 
         if (lockstep) sync.arrive_and_wait();
         try {
           if (!claimed) {
-            std::string json = "{\"round\":" + std::to_string(r) + ",\"t\":" + std::to_string(t) + "}";
+            std::string json =
+                "{\"round\":" + std::to_string(r) + ",\"t\":" + std::to_string(t) + "}";
             store.append({makeEvent("Claimed", json, {{"round", std::to_string(r)}})},
                          AppendCondition{claim, head});
             std::lock_guard guard(mutex);
@@ -232,8 +236,13 @@ TEST_CASE("8 threads racing with the same append condition: exactly one winner p
 }
 
 TEST_CASE("readers never see a gap or a partial batch while writers append", "[threads][read]") {
+  // Readers use the writers' Store object, or another one over the same directory (like another
+  // process, whose index learns the appends from the files).
+  bool ownReaderStore = GENERATE(false, true);
+  INFO("readers with their own Store object: " << ownReaderStore);
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "visibility", false);
+  auto readerStore = ownReaderStore ? opossum::test::openStore(dir.path(), "visibility") : store;
   constexpr int kWriters = 4;
   constexpr int kReaders = 3;
   constexpr int kAppends = 50;
@@ -267,12 +276,12 @@ TEST_CASE("readers never see a gap or a partial batch while writers append", "[t
           std::vector<SequencedEvent> events;
           if (r == 1) {
             // Newest first: the reversed list must be contiguous from 1 too.
-            events = store->read(Query::all(), ReadOptions{true, std::nullopt, std::nullopt});
+            events = readerStore->read(Query::all(), ReadOptions{true, std::nullopt, std::nullopt});
             std::reverse(events.begin(), events.end());
           } else if (r == 2) {
-            events = store->read(Query::fromEventTypes({"Even", "Odd"}));
+            events = readerStore->read(Query::fromEventTypes({"Even", "Odd"}));
           } else {
-            events = store->read(Query::all());
+            events = readerStore->read(Query::all());
           }
           ++reads;
           if (auto p = contiguityProblem(events); !p.empty()) return fail("reader: " + p);
@@ -282,7 +291,7 @@ TEST_CASE("readers never see a gap or a partial batch while writers append", "[t
                         std::to_string(previous));
           }
           previous = events.size();
-          auto newest = store->readLast(Query::all());
+          auto newest = readerStore->readLast(Query::all());
           if (newest && newest->position < previous) {
             return fail("readLast gave " + std::to_string(newest->position) + " after reading " +
                         std::to_string(previous) + " events");
@@ -328,11 +337,13 @@ TEST_CASE("two Store objects on one directory behave like two processes", "[thre
     CHECK_THROWS_AS(second->append({makeEvent("B")},
                                    AppendCondition{Query::fromTags({{"k", "1"}}), std::nullopt}),
                     AppendConditionFailedError);
-    CHECK_THROWS_AS(second->append({makeEvent("B")}, AppendCondition{Query::fromEventTypes({"A"}), 0}),
-                    AppendConditionFailedError);
+    CHECK_THROWS_AS(
+        second->append({makeEvent("B")}, AppendCondition{Query::fromEventTypes({"A"}), 0}),
+        AppendConditionFailedError);
     CHECK(second->append({makeEvent("B")}, AppendCondition{Query::fromEventTypes({"A"}), 1}) == 2);
-    CHECK_THROWS_AS(first->append({makeEvent("C")}, AppendCondition{Query::fromEventTypes({"B"}), 1}),
-                    AppendConditionFailedError);
+    CHECK_THROWS_AS(
+        first->append({makeEvent("C")}, AppendCondition{Query::fromEventTypes({"B"}), 1}),
+        AppendConditionFailedError);
     CHECK(first->read(Query::all()).size() == 2);
     CHECK(second->read(Query::all()).size() == 2);
   }

@@ -8,11 +8,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <thread>
 
 #include "child_process.hpp"
 #include "store_helpers.hpp"
+#include "temp_dir.hpp"
 
 namespace opossum::test {
 
@@ -22,7 +24,7 @@ namespace {
 
 constexpr const char* kStoreName = "crash";
 const char* const kTypes[] = {"Alpha", "Beta", "Gamma", "Delta"};
-const Tag kTags[] = {{"color", "red"},  {"color", "green"}, {"shape", "round"},
+const Tag kTags[] = {{"color", "red"},   {"color", "green"}, {"shape", "round"},
                      {"Shape", "round"}, {"flag", ""},       {"region", "eu-west"}};
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64
@@ -112,8 +114,28 @@ bool readRecord(int fd, Record& record) {
   return true;
 }
 
-int childMain(const fs::path& root, bool flush, std::uint64_t batchBase, int fd) {
-  auto store = openStore(root, kStoreName, flush);
+fs::path configFile(const fs::path& root, bool flush) {
+  return root / (flush ? "crash-flush.json" : "crash-no-flush.json");
+}
+
+void writeConfigs(const fs::path& root, std::uint64_t journalCapacityBytes) {
+  for (bool flush : {true, false}) {
+    std::ofstream out(configFile(root, flush));
+    out << R"({"store": {"name": ")" << kStoreName << R"(", "rootPath": ")" << root.string()
+        << R"(", "flushEventsImmediately": )" << (flush ? "true" : "false") << R"(},)"
+        << R"("plugins": {"path": [")" << pluginDir().string() << R"("],)"
+        << R"("storage": {"name": "file-per-event", "journalCapacityBytes": )"
+        << journalCapacityBytes << "}}}";
+  }
+}
+
+std::shared_ptr<Store> openCrashStore(const fs::path& root, bool flush, bool configured) {
+  if (configured) return createEventStoreFromConfig(configFile(root, flush));
+  return openStore(root, kStoreName, flush);
+}
+
+int childMain(const fs::path& root, bool flush, bool configured, std::uint64_t batchBase, int fd) {
+  auto store = openCrashStore(root, flush, configured);
   writeRecord(fd, {0, 0, 0, kOpened});
   for (std::uint64_t k = 0;; ++k) {
     std::uint64_t batch = batchBase + k;
@@ -162,10 +184,10 @@ struct Expectations {
 };
 
 // Opens the store (recovery runs) and checks it. Returns the head; adds to `problems`.
-Position verify(const fs::path& root, bool flush, const Expectations& expected,
+Position verify(const fs::path& root, bool flush, bool configured, const Expectations& expected,
                 Position previousHead, bool fullIndexCheck, std::vector<std::string>& problems) {
   auto fail = [&](std::string what) { problems.push_back(std::move(what)); };
-  auto store = openStore(root, kStoreName, flush);
+  auto store = openCrashStore(root, flush, configured);
   auto all = store->read(Query::all());
   const Position head = all.size();
   if (auto p = contiguityProblem(all); !p.empty()) fail("read-all: " + p);
@@ -183,8 +205,8 @@ Position verify(const fs::path& root, bool flush, const Expectations& expected,
     long long batch = payloadNumber(e.event.event, "batch");
     long long index = payloadNumber(e.event.event, "index");
     if (batch < 0 || index != 0) {
-      fail("position " + std::to_string(e.position) + " is not the start of a batch: " +
-           e.event.event);
+      fail("position " + std::to_string(e.position) +
+           " is not the start of a batch: " + e.event.event);
       break;
     }
     auto events = crashBatch(static_cast<std::uint64_t>(batch));
@@ -302,9 +324,11 @@ CrashReport runCrashExperiment(const fs::path& root, const CrashOptions& options
   const int iterations = iterationsFromEnvironment(options.iterations);
   Expectations expected;
   Position head = 0;
+  const bool configured = options.journalCapacityBytes > 0;
+  if (configured) writeConfigs(root, options.journalCapacityBytes);
   for (int iteration = 0; iteration < iterations && report.problems.empty(); ++iteration) {
-    std::string where = "iteration " + std::to_string(iteration) + " (seed " +
-                        std::to_string(report.seed) + "): ";
+    std::string where =
+        "iteration " + std::to_string(iteration) + " (seed " + std::to_string(report.seed) + "): ";
     int children = options.children;
     if (options.randomChildren) children = 2 + static_cast<int>(random() % (options.children - 1));
     bool flush = options.mixedFlush ? random() % 2 == 0 : options.flush;
@@ -322,7 +346,7 @@ CrashReport runCrashExperiment(const fs::path& root, const CrashOptions& options
       pid_t pid = forkChild([&, batchBase] {
         ::setpgid(0, group);  // the first child leads the group the parent kills at once
         ::close(fds[0]);
-        return childMain(root, flush, batchBase, fds[1]);
+        return childMain(root, flush, configured, batchBase, fds[1]);
       });
       if (c == 0) group = pid;
       ::setpgid(pid, group);  // also here, so the group exists before the kill
@@ -363,7 +387,7 @@ CrashReport runCrashExperiment(const fs::path& root, const CrashOptions& options
     std::vector<std::string> problems;
     bool full = iteration % options.fullIndexCheckEvery == 0 || iteration + 1 == iterations;
     try {
-      head = verify(root, flush, expected, head, full, problems);
+      head = verify(root, flush, configured, expected, head, full, problems);
     } catch (const std::exception& e) {
       problems.push_back(std::string("opening or reading the store threw: ") + e.what());
     }

@@ -25,6 +25,9 @@ struct CrashOptions {
   bool mixedFlush = false;
   int iterations = 60;           // overridden by OPOSSUM_CRASH_ITERATIONS
   int fullIndexCheckEvery = 10;  // other iterations check the index for the new positions only
+  // When set, stores are opened through a config file giving the storage this journal size, so
+  // the journal wraps (checkpoints) often.
+  std::uint64_t journalCapacityBytes = 0;
 };
 
 // The generated batch `batch` (its size follows from the id).

@@ -1,5 +1,6 @@
 #include "store_helpers.hpp"
 
+#include <rapidjson/document.h>
 #include <stdlib.h>
 
 #include <system_error>
@@ -91,10 +92,6 @@ std::string contiguityProblem(const std::vector<SequencedEvent>& events, Positio
   return "";
 }
 
-}  // namespace opossum::test
-
-namespace opossum::test {
-
 long long payloadNumber(const std::string& json, const std::string& name) {
   std::string compact = compactJson(json);
   std::string key = "\"" + name + "\":";
@@ -102,12 +99,6 @@ long long payloadNumber(const std::string& json, const std::string& name) {
   if (at == std::string::npos) return -1;
   return std::stoll(compact.substr(at + key.size()));
 }
-
-}  // namespace opossum::test
-
-#include <rapidjson/document.h>
-
-namespace opossum::test {
 
 namespace {
 

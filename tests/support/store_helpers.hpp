@@ -36,17 +36,9 @@ std::string compactJson(const std::string& json);
 // "" when positions are exactly first, first+1, ... in order; else the first problem.
 std::string contiguityProblem(const std::vector<SequencedEvent>& events, Position first = 1);
 
-}  // namespace opossum::test
-
-namespace opossum::test {
-
 // The integer member `name` of a flat JSON payload written by the tests ({"w":1,"b":2,...}), or
 // -1 when absent.
 long long payloadNumber(const std::string& json, const std::string& name);
-
-}  // namespace opossum::test
-
-namespace opossum::test {
 
 // "" when the two JSON texts are the same value (object members in the same order, numbers equal
 // in value), else where they differ or which text is not JSON.

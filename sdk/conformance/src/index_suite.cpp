@@ -93,6 +93,16 @@ class Model {
                   events_.end());
   }
   void clear() { events_.clear(); }
+  void addTags(const std::vector<IndexedEvent>& additions) {
+    for (const auto& addition : additions) {
+      for (auto& e : events_) {
+        if (e.position != addition.position) continue;
+        for (const auto& tag : addition.tags) {
+          if (std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()) e.tags.push_back(tag);
+        }
+      }
+    }
+  }
 
   std::vector<Position> expected(const Query& query, const ReadOptions& options,
                                  Position head) const {
@@ -405,6 +415,37 @@ void checkIndexConformance(
     addBoth(*index, model, sampleEvents(1, 8, "y"));
     requireSameForAllOptions(*index, model, queries, {8}, {0});
     requireSameForAllOptions(*make(dir), model, queries, {8}, {0});
+  }
+
+  SECTION("addTags adds tags to committed positions, idempotently") {
+    addBoth(*index, model, sampleEvents(1, 30, ""));
+    auto other = make(dir);
+    auto tagQueries = queries;
+    tagQueries.push_back(Query::fromTags({{"added", "yes"}}));
+    tagQueries.push_back(Query::fromTags({{"added", "yes"}, {"cart", "c0"}}));
+    tagQueries.push_back(Query::fromItems({QueryItem{{"ItemAdded"}, {{"added", "yes"}}},
+                                           QueryItem{{}, {{"flag", ""}, {"cart", "c1"}}}}));
+    requireSameForAllOptions(*other, model, tagQueries, {30}, {0});
+    requireSameForAllOptions(*index, model, tagQueries, {30}, {0});
+    // A new tag; an existing tag on positions before and after its entries; the same tag twice.
+    const std::vector<IndexedEvent> additions = {
+        event(3, "", {{"added", "yes"}, {"cart", "c1"}}),
+        event(10, "", {{"added", "yes"}}),
+        event(2, "", {{"cart", "c1"}, {"flag", ""}}),
+        event(30, "", {{"added", "yes"}, {"flag", ""}, {"added", "yes"}}),
+        event(29, "", {{"cart", "c1"}}),
+    };
+    index->addTags(additions);
+    model.addTags(additions);
+    requireSameForAllOptions(*index, model, tagQueries, {30}, {0, 5});
+    // Recovery may apply the same migration again.
+    index->addTags(additions);
+    requireSameForAllOptions(*index, model, tagQueries, {30}, {0, 5});
+    other->reset();  // the storage tells other users to reload
+    requireSameForAllOptions(*other, model, tagQueries, {30}, {0, 5});
+    addBoth(*other, model, sampleEvents(31, 40, "x"));
+    requireSameForAllOptions(*index, model, tagQueries, {40}, {0, 29});
+    requireSameForAllOptions(*make(dir), model, tagQueries, {40}, {0, 29});
   }
 
   SECTION("reset forgets a deleted store") {

@@ -116,7 +116,8 @@ std::string difference(const NewEvent& expected, Position position, const Sequen
     return "position " + std::to_string(actual.position) + ", expected " + std::to_string(position);
   }
   if (actual.event.eventType != expected.event.eventType) {
-    return "eventType '" + actual.event.eventType + "', expected '" + expected.event.eventType + "'";
+    return "eventType '" + actual.event.eventType + "', expected '" + expected.event.eventType +
+           "'";
   }
   if (actual.event.tags != expected.event.tags) return "tags differ";
   if (actual.metadata != expected.metadata) return "metadata differs";
@@ -165,7 +166,8 @@ void checkStorageConformance(
     auto all = storage.read(Query::all(), {});
     REQUIRE(positionsOf(all) == span(1, 4));
     CHECK(difference(first[0], 1, all[0]) == "");
-    for (std::size_t i = 0; i < second.size(); ++i) CHECK(difference(second[i], 2 + i, all[1 + i]) == "");
+    for (std::size_t i = 0; i < second.size(); ++i)
+      CHECK(difference(second[i], 2 + i, all[1 + i]) == "");
     CHECK_FALSE(all[0].metadata.correlationId.has_value());
   }
 
@@ -191,8 +193,8 @@ void checkStorageConformance(
     AppendCondition fails{Query::fromTags({{"k", "1"}}), std::nullopt};
     AppendCondition passes{Query::fromEventTypes({"Nothing"}), std::nullopt};
     Batch a{event("A")}, b{event("B"), event("B")}, c{event("C")}, d{event("D")};
-    auto results = appendGroup(storage, {request(a), request(b, &fails), request(c, &passes),
-                                         request(d, &fails)});
+    auto results = appendGroup(
+        storage, {request(a), request(b, &fails), request(c, &passes), request(d, &fails)});
     CHECK(results[0].committed);
     CHECK(results[0].lastPosition == 2);
     CHECK_FALSE(results[1].committed);
@@ -298,8 +300,8 @@ void checkStorageConformance(
     CHECK(storage.read(Query::fromTags({{"parity", "odd"}, {"n", "4"}}), {}).empty());
     CHECK(positionsOf(storage.read(Query::fromItems({QueryItem{}}), {})) == span(1, 10));
     CHECK(positionsOf(storage.read(
-              Query::fromItems({QueryItem{{"A"}, {{"n", "2"}}}, QueryItem{{}, {{"n", "7"}}}}), {})) ==
-          std::vector<Position>{3, 8});
+              Query::fromItems({QueryItem{{"A"}, {{"n", "2"}}}, QueryItem{{}, {{"n", "7"}}}}),
+              {})) == std::vector<Position>{3, 8});
     CHECK(storage.read(Query::fromTags({{"Parity", "odd"}}), {}).empty());
     CHECK(storage.read(Query::fromEventTypes({"a"}), {}).empty());
   }
@@ -373,11 +375,13 @@ void checkStorageConformance(
       threads.emplace_back([&, t] {
         try {
           for (int i = 0; i < kAppends; ++i) {
-            Batch events{event("T", {{"thread", std::to_string(t)}}, "{\"i\":" + std::to_string(i) + "}"),
-                         event("T", {{"thread", std::to_string(t)}}, "{\"i\":" + std::to_string(i) + "}")};
+            Batch events{
+                event("T", {{"thread", std::to_string(t)}}, "{\"i\":" + std::to_string(i) + "}"),
+                event("T", {{"thread", std::to_string(t)}}, "{\"i\":" + std::to_string(i) + "}")};
             AppendRequest r{&events, nullptr};
             auto results = instances[t]->append(std::span<const AppendRequest>(&r, 1), {});
-            if (results.size() != 1 || !results[0].committed) throw std::runtime_error("not committed");
+            if (results.size() != 1 || !results[0].committed)
+              throw std::runtime_error("not committed");
           }
         } catch (const std::exception& e) {
           std::lock_guard guard(mutex);
@@ -411,7 +415,8 @@ void checkStorageConformance(
     CHECK(difference(second[0], 4, all[3]) == "");
     CHECK(positionsOf(reopened->read(Query::fromTags({{"parity", "even"}}), {})) ==
           std::vector<Position>{1, 3});
-    CHECK(rejected(*reopened, Batch{event("Y")}, AppendCondition{Query::fromTags({{"z", "1"}}), 3}));
+    CHECK(
+        rejected(*reopened, Batch{event("Y")}, AppendCondition{Query::fromTags({{"z", "1"}}), 3}));
     CHECK(appendOne(*reopened, Batch{event("Y")}) == 5);
   }
 }

@@ -1,8 +1,11 @@
 // Umbrella header of the Opossum event store.
 #pragma once
 
+#include "opossum/decision.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/event_builder.hpp"
 #include "opossum/event_store.hpp"
+#include "opossum/helpers.hpp"
 #include "opossum/query.hpp"
 #include "opossum/types.hpp"
 #include "opossum/version.hpp"

@@ -8,8 +8,19 @@ namespace opossum::detail {
 namespace {
 
 // Null handler: validates JSON without building a document.
-struct NullHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NullHandler> {
+// Validates JSON without building a document. Strings are checked after unescaping: the
+// reader accepts an escaped lone surrogate ("\udc00"), which is not Unicode and could not be
+// stored as UTF-8.
+struct PayloadChecker : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PayloadChecker> {
   bool Default() { return true; }
+  bool String(const char* text, rapidjson::SizeType length, bool) {
+    badString = badString || !isValidUtf8({text, length});
+    return !badString;
+  }
+  bool Key(const char* text, rapidjson::SizeType length, bool copy) {
+    return String(text, length, copy);
+  }
+  bool badString = false;
 };
 
 std::string where(std::size_t index) { return "event " + std::to_string(index) + ": "; }
@@ -32,11 +43,17 @@ void checkPayload(const std::string& json, const std::string& prefix) {
   }
   rapidjson::Reader reader;
   rapidjson::StringStream stream(json.c_str());
-  NullHandler handler;
+  PayloadChecker handler;
   // Strict UTF-8, and the whole text must be one value.
   auto result =
       reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(
           stream, handler);
+  if (handler.badString) {
+    throw InvalidArgumentError(prefix +
+                               "payload has a string that is not Unicode (a lone "
+                               "surrogate escape) near offset " +
+                               std::to_string(result.Offset()));
+  }
   if (result.IsError()) {
     throw InvalidArgumentError(prefix + "payload is not valid JSON (" +
                                rapidjson::GetParseError_En(result.Code()) + " at offset " +

@@ -680,3 +680,20 @@ TEST_CASE("createEventStoreFromConfig opens a working store", "[behaviour][confi
   auto same = opossum::test::openStore(dir.path() / "root", "configured");
   CHECK(same->readLast(Query::all())->event.eventType == "Configured");
 }
+
+TEST_CASE("a payload with an escaped lone surrogate is refused before it reaches the disk") {
+  opossum::test::usePluginDir();
+  opossum::test::TempDir dir;
+  auto store = opossum::test::openStore(dir.path(), "s");
+  for (const char* payload : {R"({"a":"\udc00"})", R"({"\ud800x":1})"}) {
+    try {
+      store->append({opossum::test::makeEvent("T", payload)});
+      FAIL("accepted " << payload);
+    } catch (const opossum::InvalidArgumentError& e) {
+      REQUIRE_THAT(e.what(), Catch::Matchers::Contains("event 0"));
+    }
+  }
+  REQUIRE(store->read(opossum::Query::all()).empty());
+  store->append({opossum::test::makeEvent("T", R"({"ok":"\ud83d\ude00"})")});
+  REQUIRE(store->read(opossum::Query::all()).size() == 1);
+}

@@ -1,0 +1,373 @@
+// info, read, last, append, tail.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "event_text.hpp"
+#include "opossum/errors.hpp"
+#include "query_syntax.hpp"
+#include "store_access.hpp"
+
+namespace opossum::cli {
+
+namespace {
+
+constexpr std::size_t kPage = 1000;
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void key(JsonWriter& w, const char* name, const std::string& value) {
+  w.Key(name);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void printEvent(const SequencedEvent& event, const EventCodec* codec) {
+  std::cout << (codec ? codec->toJsonLine(event) : plainLine(event)) << '\n';
+}
+
+// ---- info ----
+
+struct InfoArgs {
+  StoreArgs store;
+};
+
+std::uint64_t bytesOnDisk(const fs::path& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    std::error_code sizeEc;
+    if (it->is_regular_file(sizeEc)) {
+      auto size = it->file_size(sizeEc);
+      if (!sizeEc) total += size;
+    }
+  }
+  return total;
+}
+
+void runInfo(const InfoArgs& args) {
+  auto config = resolveConfig(args.store);
+  requireExistingStore(config);
+  auto store = openEventStore(config);
+  const Position head = store->storage().head();
+
+  std::map<std::string, std::uint64_t> perType;
+  std::set<Tag> tags;
+  std::uint64_t count = 0;
+  {
+    Progress progress("info", head);
+    Position from = 0;
+    while (from < head) {
+      auto page = store->read(Query::all(), ReadOptions{false, from, kPage});
+      if (page.empty()) break;
+      for (const auto& event : page) {
+        ++perType[event.event.eventType];
+        tags.insert(event.event.tags.begin(), event.event.tags.end());
+        ++count;
+      }
+      from = page.back().position;
+      progress.update(count);
+    }
+  }
+
+  auto serializer = createSerializer(config, config.serializer);
+  auto index = createIndex(config, storeDirectory(config) / "indices");
+  auto version = [&](std::uint32_t kind, const detail::PluginChoice& choice) {
+    auto info = findPluginInfo(config, kind, choice);
+    return info ? std::make_pair(info->name, info->version) : std::make_pair(choice.name, "?");
+  };
+  auto storage = version(OPOSSUM_PLUGIN_STORAGE, config.storage);
+  auto serializerInfo = version(OPOSSUM_PLUGIN_SERIALIZER, config.serializer);
+  auto indexInfo = version(OPOSSUM_PLUGIN_INDEX, config.index);
+  const std::string dir = fs::absolute(storeDirectory(config)).lexically_normal().string();
+  const std::uint64_t bytes = bytesOnDisk(storeDirectory(config));
+
+  if (args.store.json) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    key(w, "store", dir);
+    w.Key("plugins");
+    w.StartObject();
+    auto plugin = [&](const char* kind, const std::pair<std::string, std::string>& p,
+                      const std::string* format, int formatVersion) {
+      w.Key(kind);
+      w.StartObject();
+      key(w, "name", p.first);
+      key(w, "version", p.second);
+      if (format) {
+        key(w, "format", *format);
+        w.Key("formatVersion");
+        w.Int(formatVersion);
+      }
+      w.EndObject();
+    };
+    const std::string serializerFormat = serializer->formatName();
+    const std::string indexFormat = index->formatName();
+    plugin("storage", storage, nullptr, 0);
+    plugin("serializer", serializerInfo, &serializerFormat, serializer->formatVersion());
+    plugin("index", indexInfo, &indexFormat, index->formatVersion());
+    w.EndObject();
+    w.Key("head");
+    w.Uint64(head);
+    w.Key("events");
+    w.Uint64(count);
+    w.Key("eventTypes");
+    w.StartObject();
+    for (const auto& [type, n] : perType) {
+      w.Key(type.c_str(), static_cast<rapidjson::SizeType>(type.size()));
+      w.Uint64(n);
+    }
+    w.EndObject();
+    w.Key("distinctTags");
+    w.Uint64(tags.size());
+    w.Key("bytes");
+    w.Uint64(bytes);
+    w.EndObject();
+    std::cout << buffer.GetString() << '\n';
+    return;
+  }
+  std::cout << "store        " << dir << '\n'
+            << "storage      " << storage.first << ' ' << storage.second << '\n'
+            << "serializer   " << serializerInfo.first << ' ' << serializerInfo.second
+            << " (format " << serializer->formatName() << ' ' << serializer->formatVersion()
+            << ")\n"
+            << "index        " << indexInfo.first << ' ' << indexInfo.second << " (format "
+            << index->formatName() << ' ' << index->formatVersion() << ")\n"
+            << "head         " << head << '\n'
+            << "events       " << count << '\n'
+            << "tags         " << tags.size() << " distinct\n"
+            << "bytes        " << bytes << '\n'
+            << "event types  " << perType.size() << '\n';
+  std::size_t width = 0;
+  for (const auto& entry : perType) width = std::max(width, entry.first.size());
+  for (const auto& [type, n] : perType) {
+    std::cout << "  " << type << std::string(width - type.size() + 2, ' ') << n << '\n';
+  }
+}
+
+// ---- read, last ----
+
+struct ReadArgs {
+  StoreArgs store;
+  QueryArgs query;
+  std::optional<Position> from;
+  std::optional<std::size_t> max;
+  bool descending = false;
+};
+
+void runRead(const ReadArgs& args) {
+  auto config = resolveConfig(args.store);
+  Query query = buildQuery(args.query);
+  requireExistingStore(config);
+  auto store = openEventStore(config);
+  std::unique_ptr<EventCodec> codec;
+  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  if (args.descending || args.max) {
+    for (const auto& event :
+         store->read(query, ReadOptions{args.descending, args.from, args.max})) {
+      printEvent(event, codec.get());
+    }
+    return;
+  }
+  // Ascending without a limit: page through the store so memory stays flat.
+  std::optional<Position> from = args.from;
+  for (;;) {
+    auto page = store->read(query, ReadOptions{false, from, kPage});
+    for (const auto& event : page) printEvent(event, codec.get());
+    if (page.size() < kPage) break;
+    from = page.back().position;
+  }
+}
+
+struct LastArgs {
+  StoreArgs store;
+  QueryArgs query;
+};
+
+void runLast(const LastArgs& args) {
+  auto config = resolveConfig(args.store);
+  Query query = buildQuery(args.query);
+  requireExistingStore(config);
+  auto store = openEventStore(config);
+  auto event = store->readLast(query, {});
+  if (!event) return;
+  std::unique_ptr<EventCodec> codec;
+  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  printEvent(*event, codec.get());
+}
+
+// ---- append ----
+
+struct AppendArgs {
+  StoreArgs store;
+  std::string file;
+  std::vector<std::string> failIf;
+  std::optional<Position> after;
+};
+
+void runAppend(const AppendArgs& args) {
+  auto config = resolveConfig(args.store);
+  std::optional<AppendCondition> condition;
+  if (!args.failIf.empty() || args.after) {
+    // --after alone guards against any event after that position.
+    Query query = args.failIf.empty() ? Query::all() : buildQuery({}, {}, args.failIf);
+    condition = AppendCondition{std::move(query), args.after};
+  }
+  std::ifstream file;
+  if (!args.file.empty() && args.file != "-") {
+    file.open(args.file, std::ios::binary);
+    if (!file) throw Error("cannot open input file '" + args.file + "'");
+  }
+  std::istream& in = file.is_open() ? static_cast<std::istream&>(file) : std::cin;
+  const std::string source = file.is_open() ? args.file : "standard input";
+
+  EventCodec codec(config);
+  std::vector<NewEvent> events;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      SequencedEvent parsed = codec.fromJsonLine(line, false);
+      events.push_back(NewEvent{std::move(parsed.event), std::move(parsed.metadata)});
+    } catch (const InvalidArgumentError& e) {
+      throw InvalidArgumentError(source + ", line " + std::to_string(number) + ": " + e.what());
+    }
+  }
+  if (events.empty()) throw InvalidArgumentError("no events in " + source);
+
+  auto store = openEventStore(config);
+  const Position last = store->append(events, condition, {});
+  const Position first = last - events.size() + 1;
+  if (args.store.json) {
+    std::cout << "{\"count\":" << events.size() << ",\"firstPosition\":" << first
+              << ",\"lastPosition\":" << last << "}\n";
+  } else if (first == last) {
+    std::cout << "appended 1 event at position " << last << '\n';
+  } else {
+    std::cout << "appended " << events.size() << " events at positions " << first << ".." << last
+              << '\n';
+  }
+}
+
+// ---- tail ----
+
+volatile std::sig_atomic_t stopRequested = 0;
+
+extern "C" void onStopSignal(int) { stopRequested = 1; }
+
+struct TailArgs {
+  StoreArgs store;
+  QueryArgs query;
+  std::optional<Position> from;
+  unsigned intervalMs = 500;
+};
+
+void runTail(const TailArgs& args) {
+  auto config = resolveConfig(args.store);
+  Query query = buildQuery(args.query);
+  requireExistingStore(config);
+  struct sigaction action {};
+  action.sa_handler = onStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  auto store = openEventStore(config);
+  std::unique_ptr<EventCodec> codec;
+  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  Position seen = args.from ? *args.from : store->storage().head();
+  while (!stopRequested) {
+    // Everything up to the head read before the query has been seen once the page is not full.
+    const Position head = store->storage().head();
+    auto page = store->read(query, ReadOptions{false, seen, kPage});
+    for (const auto& event : page) printEvent(event, codec.get());
+    std::cout.flush();
+    if (!page.empty()) seen = page.back().position;
+    if (page.size() == kPage) continue;
+    seen = std::max(seen, head);
+    for (unsigned waited = 0; waited < args.intervalMs && !stopRequested; waited += 20) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+}  // namespace
+
+void registerEventCommands(CLI::App& app, int& status) {
+  (void)status;
+  {
+    auto args = std::make_shared<InfoArgs>();
+    auto* cmd = app.add_subcommand(
+        "info", "store path, plugins, head, event count, counts per type, tags, bytes on disk");
+    addStoreOptions(*cmd, args->store);
+    cmd->footer(
+        "Example:\n  opossum info --root ./data --store shop\n  opossum info --config "
+        "opossum.json --json");
+    cmd->callback([args] { runInfo(*args); });
+  }
+  {
+    auto args = std::make_shared<ReadArgs>();
+    auto* cmd = app.add_subcommand("read", "print the events matching a query");
+    addStoreOptions(*cmd, args->store);
+    addQueryOptions(*cmd, args->query);
+    cmd->add_option("--from", args->from, "only positions after this one (exclusive)");
+    cmd->add_option("--max", args->max, "at most this many events");
+    cmd->add_flag("--desc", args->descending, "newest first");
+    cmd->footer(
+        "Example:\n  opossum read --root ./data --store shop --type ItemAdded --tag cart=C1\n"
+        "  opossum read --root ./data --store shop --item 'type=CartOpened' --item "
+        "'tag=cart=C2' --desc --max 5 --json");
+    cmd->callback([args] { runRead(*args); });
+  }
+  {
+    auto args = std::make_shared<LastArgs>();
+    auto* cmd = app.add_subcommand("last", "print the last event matching a query (readLast)");
+    addStoreOptions(*cmd, args->store);
+    addQueryOptions(*cmd, args->query);
+    cmd->footer("Example:\n  opossum last --root ./data --store shop --tag cart=C1");
+    cmd->callback([args] { runLast(*args); });
+  }
+  {
+    auto args = std::make_shared<AppendArgs>();
+    auto* cmd = app.add_subcommand(
+        "append", "append JSON-lines events atomically (exit 3 when the condition fails)");
+    addStoreOptions(*cmd, args->store);
+    cmd->add_option("--file", args->file, "read the events from this file (default: stdin)");
+    cmd->add_option("--fail-if", args->failIf,
+                    "condition: fail if an event matches this item (query item syntax, "
+                    "repeatable, OR-ed)");
+    cmd->add_option("--after", args->after,
+                    "condition: only events after this position count (alone: any event)");
+    cmd->footer(
+        "Each input line: {\"eventType\":\"ItemAdded\",\"event\":{...},\"tags\":[{\"key\":"
+        "\"cart\",\"value\":\"C1\"}],\"metadata\":{\"correlationId\":\"...\"}}\n"
+        "Example:\n  opossum append --root ./data --store shop --fail-if 'tag=cart=C3' --after 0 "
+        "< cart-c3.ndjson");
+    cmd->callback([args] { runAppend(*args); });
+  }
+  {
+    auto args = std::make_shared<TailArgs>();
+    auto* cmd = app.add_subcommand(
+        "tail", "print new events as they are committed, until interrupted (Ctrl-C)");
+    addStoreOptions(*cmd, args->store);
+    addQueryOptions(*cmd, args->query);
+    cmd->add_option("--from", args->from,
+                    "start after this position (default: the head, only new events)");
+    cmd->add_option("--interval", args->intervalMs, "poll interval in milliseconds (default 500)")
+        ->check(CLI::Range(10u, 3600000u));
+    cmd->footer("Example:\n  opossum tail --root ./data --store shop --type ItemAdded --json");
+    cmd->callback([args] { runTail(*args); });
+  }
+}
+
+}  // namespace opossum::cli

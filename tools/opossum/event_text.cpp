@@ -1,0 +1,132 @@
+#include "event_text.hpp"
+
+#include <ctime>
+
+#include <rapidjson/document.h>
+
+#include "opossum/errors.hpp"
+#include "store_access.hpp"
+
+namespace opossum::cli {
+
+namespace {
+
+bool plainWord(const std::string& text) {
+  for (unsigned char c : text) {
+    if (!std::isalnum(c) &&
+        std::string_view("_-.:@/+").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string jsonString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string word(const std::string& text) { return plainWord(text) ? text : jsonString(text); }
+
+}  // namespace
+
+EventCodec::EventCodec(const detail::StoreConfig& config)
+    : json_(createSerializer(config, detail::PluginChoice{"json", std::nullopt, {}})) {}
+
+std::string EventCodec::toJsonLine(const SequencedEvent& event) const {
+  std::string text = json_->serialize(event);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+SequencedEvent EventCodec::fromJsonLine(std::string_view line, bool requirePosition) const {
+  rapidjson::Document doc;
+  doc.Parse(line.data(), line.size());
+  if (doc.HasParseError()) {
+    throw InvalidArgumentError("not valid JSON (at byte " + std::to_string(doc.GetErrorOffset()) +
+                               ")");
+  }
+  if (!doc.IsObject()) throw InvalidArgumentError("not a JSON object");
+  std::string text(line);
+  if (!doc.HasMember("position")) {
+    if (requirePosition) throw InvalidArgumentError("member 'position' is missing");
+    // The event file format requires a position; append assigns the real one.
+    text.insert(text.find('{') + 1, "\"position\":0,");
+  }
+  try {
+    return json_->deserialize(text);
+  } catch (const CorruptionError& e) {
+    throw InvalidArgumentError(e.what());
+  }
+}
+
+std::string formatTimestamp(Timestamp timestamp, int digits) {
+  using namespace std::chrono;
+  auto ns = duration_cast<nanoseconds>(timestamp.time_since_epoch()).count();
+  auto seconds = ns / 1'000'000'000;
+  auto fraction = ns % 1'000'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000'000;
+    --seconds;
+  }
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = date;
+  if (digits > 0) {
+    char frac[16];
+    std::snprintf(frac, sizeof frac, "%09lld", static_cast<long long>(fraction));
+    out += "." + std::string(frac, static_cast<std::size_t>(std::min(digits, 9)));
+  }
+  return out + "Z";
+}
+
+std::string plainTag(const Tag& tag) { return word(tag.key) + "=" + word(tag.value); }
+
+std::string plainLine(const SequencedEvent& event) {
+  std::string line = std::to_string(event.position) + "  ";
+  line += event.metadata.timestamp ? formatTimestamp(*event.metadata.timestamp, 3) : "-";
+  line += "  " + word(event.event.eventType) + "  ";
+  if (event.event.tags.empty()) line += "-";
+  for (std::size_t i = 0; i < event.event.tags.size(); ++i) {
+    line += (i ? " " : "") + plainTag(event.event.tags[i]);
+  }
+  line += "  " + event.event.event;
+  const Metadata& m = event.metadata;
+  auto extra = [&](const char* name, const std::optional<std::string>& value) {
+    if (value) line += std::string("  ") + name + "=" + word(*value);
+  };
+  extra("correlationId", m.correlationId);
+  extra("causationId", m.causationId);
+  extra("operationId", m.operationId);
+  extra("userId", m.userId);
+  return line;
+}
+
+}  // namespace opossum::cli

@@ -1,0 +1,179 @@
+#include "store_access.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <rapidjson/document.h>
+
+#include "cli_support.hpp"
+#include "logging.hpp"
+#include "opossum/errors.hpp"
+
+namespace opossum::cli {
+
+namespace {
+
+std::optional<std::string> readText(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The serializer format recorded in the store's manifest ("opossum-cbor", 1), if any.
+std::optional<std::pair<std::string, int>> manifestSerializer(const fs::path& storeDir) {
+  auto text = readText(storeDir / "manifest.json");
+  if (!text) return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(text->data(), text->size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  auto part = doc.FindMember("serializer");
+  if (part == doc.MemberEnd() || !part->value.IsObject()) return std::nullopt;
+  auto name = part->value.FindMember("name");
+  auto version = part->value.FindMember("version");
+  if (name == part->value.MemberEnd() || !name->value.IsString() ||
+      version == part->value.MemberEnd() || !version->value.IsInt()) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::string(name->value.GetString()), version->value.GetInt());
+}
+
+// Without a config the default serializer is json; a store written by another serializer names
+// its format in the manifest, and the plugin writing that format is taken instead.
+void adoptManifestSerializer(detail::StoreConfig& config) {
+  auto recorded = manifestSerializer(storeDirectory(config));
+  if (!recorded) return;
+  detail::PluginHost host(config.pluginPaths, config.file);
+  for (const auto& info : host.discover()) {
+    if (info.kind != OPOSSUM_PLUGIN_SERIALIZER) continue;
+    try {
+      detail::PluginChoice choice{info.name, info.file, {}};
+      auto serializer = createSerializer(config, choice);
+      if (serializer->formatName() == recorded->first &&
+          serializer->formatVersion() == recorded->second) {
+        config.serializer = detail::PluginChoice{info.name, std::nullopt, {}};
+        return;
+      }
+    } catch (const Error&) {
+      // A serializer that needs options cannot be the one; the store's own check reports.
+    }
+  }
+}
+
+void addPluginPaths(const StoreArgs& args, detail::StoreConfig& config) {
+  std::vector<fs::path> paths(args.pluginPaths.begin(), args.pluginPaths.end());
+  paths.insert(paths.end(), config.pluginPaths.begin(), config.pluginPaths.end());
+  config.pluginPaths = std::move(paths);
+}
+
+}  // namespace
+
+void addPluginPathOptions(CLI::App& command, StoreArgs& args) {
+  command.add_option("--config", args.config, "config file (.json, .ini or .xml)")
+      ->check(CLI::ExistingFile);
+  command.add_option("--plugin-path", args.pluginPaths,
+                     "extra plugin folder, searched first (repeatable)");
+}
+
+void addStoreOptions(CLI::App& command, StoreArgs& args) {
+  addPluginPathOptions(command, args);
+  command.add_option("--root", args.root,
+                     "folder holding the stores (default: the config's, else OpossumStore)");
+  command.add_option("--store", args.store, "store name (overrides the config's)");
+  command.add_option("--serializer", args.serializer,
+                     "serializer plugin (default: the config's, else the store's own, else json)");
+  command.add_option("--index", args.index, "index plugin (default: the config's, else tag-index)");
+  command.add_flag("--json", args.json, "machine-readable output (JSON; JSON lines for events)");
+}
+
+detail::StoreConfig resolvePluginConfig(const StoreArgs& args) {
+  detail::StoreConfig config = args.config.empty() ? detail::defaultConfig(EventStoreOptions{})
+                                                   : detail::loadConfig(args.config);
+  if (args.config.empty()) config.logLevel = "warn";
+  addPluginPaths(args, config);
+  return config;
+}
+
+detail::StoreConfig resolveConfig(const StoreArgs& args) {
+  if (args.config.empty() && args.store.empty()) {
+    throw UsageError("give --config FILE, or --root DIR --store NAME");
+  }
+  detail::StoreConfig config = resolvePluginConfig(args);
+  if (!args.root.empty()) config.options.rootPath = args.root;
+  if (!args.store.empty()) config.options.storeName = args.store;
+  if (!args.index.empty()) config.index = detail::PluginChoice{args.index, std::nullopt, {}};
+  if (!args.serializer.empty()) {
+    config.serializer = detail::PluginChoice{args.serializer, std::nullopt, {}};
+  } else if (args.config.empty()) {
+    adoptManifestSerializer(config);
+  }
+  // Warnings and errors of the kernel still reach stderr; its routine info lines would clutter
+  // the output of a tool.
+  detail::setLogLevel(config.logLevel,
+                      config.file.empty() ? "logging.level" : config.file.string());
+  return config;
+}
+
+fs::path storeDirectory(const detail::StoreConfig& config) {
+  return config.options.rootPath / config.options.storeName;
+}
+
+void requireExistingStore(const detail::StoreConfig& config) {
+  fs::path dir = storeDirectory(config);
+  std::error_code ec;
+  if (!fs::exists(dir / "ledger.json", ec)) {
+    throw Error("no store at '" + dir.string() + "' (no ledger.json)");
+  }
+}
+
+std::shared_ptr<detail::EventStoreImpl> openEventStore(const detail::StoreConfig& config) {
+  return std::make_shared<detail::EventStoreImpl>(config);
+}
+
+std::shared_ptr<sdk::Serializer> createSerializer(const detail::StoreConfig& config,
+                                                  const detail::PluginChoice& choice) {
+  detail::PluginHost host(config.pluginPaths, config.file);
+  return host.create<sdk::Serializer>(
+      choice, sdk::SerializerContext{choice.options, detail::pluginLogger(choice.name)});
+}
+
+std::shared_ptr<sdk::Index> createIndex(const detail::StoreConfig& config,
+                                        const fs::path& directory) {
+  detail::PluginHost host(config.pluginPaths, config.file);
+  return host.create<sdk::Index>(
+      config.index,
+      sdk::IndexContext{directory, sdk::posixFileSystem(), detail::pluginLogger(config.index.name),
+                        config.index.options});
+}
+
+std::optional<detail::PluginInfo> findPluginInfo(const detail::StoreConfig& config,
+                                                 std::uint32_t kind,
+                                                 const detail::PluginChoice& choice) {
+  detail::PluginHost host(config.pluginPaths, config.file);
+  for (auto& info : host.discover()) {
+    if (info.kind != kind) continue;
+    std::error_code ec;
+    if (choice.file ? fs::equivalent(info.file, *choice.file, ec) : info.name == choice.name) {
+      return info;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Position> readLedgerHead(const fs::path& ledgerFile) {
+  auto text = readText(ledgerFile);
+  if (!text) return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(text->data(), text->size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    throw CorruptionError("ledger '" + ledgerFile.string() + "' is not a JSON object");
+  }
+  auto position = doc.FindMember("position");
+  if (position == doc.MemberEnd() || !position->value.IsUint64()) {
+    throw CorruptionError("ledger '" + ledgerFile.string() + "' has no unsigned 'position'");
+  }
+  return position->value.GetUint64();
+}
+
+}  // namespace opossum::cli

@@ -6,6 +6,7 @@
 #include "opossum/event_builder.hpp"
 #include "opossum/event_store.hpp"
 #include "opossum/helpers.hpp"
+#include "opossum/projections.hpp"
 #include "opossum/query.hpp"
 #include "opossum/types.hpp"
 #include "opossum/version.hpp"

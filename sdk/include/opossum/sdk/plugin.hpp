@@ -19,6 +19,7 @@
 
 #include "opossum/errors.hpp"
 #include "opossum/sdk/index.hpp"
+#include "opossum/sdk/projection.hpp"
 #include "opossum/sdk/serializer.hpp"
 #include "opossum/sdk/storage.hpp"
 
@@ -85,6 +86,16 @@ struct PluginTraits<Index> {
   static constexpr std::uint32_t kind = OPOSSUM_PLUGIN_INDEX;
   using Context = IndexContext;
 };
+template <>
+struct PluginTraits<ProjectionRunner> {
+  static constexpr std::uint32_t kind = OPOSSUM_PLUGIN_PROJECTION_RUNNER;
+  using Context = ProjectionRunnerContext;
+};
+template <>
+struct PluginTraits<Projection> {
+  static constexpr std::uint32_t kind = OPOSSUM_PLUGIN_PROJECTION;
+  using Context = ProjectionContext;
+};
 
 namespace detail {
 
@@ -133,8 +144,9 @@ void destroyPlugin(void* object) noexcept {
 }  // namespace opossum::sdk
 
 // Defines the entry point of a plugin library. `Interface` is the SDK interface it implements
-// (opossum::sdk::Storage, Serializer or Index); `factory` is a callable taking the interface's
-// context and returning std::unique_ptr<Interface>. Use once per library, in plugin.cpp:
+// (opossum::sdk::Storage, Serializer, Index, ProjectionRunner or Projection); `factory` is a
+// callable taking the interface's context and returning std::unique_ptr<Interface>. Use once per
+// library, in plugin.cpp:
 //
 //   OPOSSUM_PLUGIN(opossum::sdk::Serializer, "json", "1.0.0", "JSON event files",
 //                  [](const opossum::sdk::SerializerContext& c) {

@@ -17,6 +17,7 @@ namespace {
 constexpr const char* kStorageName = "file-per-event";
 constexpr int kStorageVersion = 1;
 constexpr std::uint64_t kDefaultJournalCapacity = 4 << 20;
+constexpr std::uint64_t kDefaultCacheBytes = 32 << 20;
 
 void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& message) {
   if (c.logger && c.logger->enabled(level)) c.logger->log(level, message);
@@ -76,6 +77,7 @@ FileStorage::FileStorage(const sdk::StorageContext& context) : context_(context)
   }
   sdk::OptionReader options(context_.options, "storage plugin 'file-per-event'");
   journalCapacity_ = options.getUnsigned("journalCapacityBytes", kDefaultJournalCapacity);
+  cache_ = std::make_unique<EventCache>(options.getUnsigned("eventCacheBytes", kDefaultCacheBytes));
   options.finish();
   if (journalCapacity_ < 4096) {
     throw ConfigError(
@@ -141,6 +143,7 @@ void FileStorage::noteGeneration(const std::string& generation) {
     // The store was deleted and created again, or its tags migrated (here or elsewhere): forget
     // what the index holds in memory.
     context_.index->reset();
+    cache_->clear();
     knownGeneration_ = generation;
   }
 }
@@ -307,7 +310,8 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   std::vector<sdk::AppendResult> results(requests.size());
   JournalRecord record{head + 1, {}};
   std::vector<sdk::IndexedEvent> entries;
-  std::vector<const DomainEvent*> pending;  // accepted in this group, not yet in the index
+  std::vector<SequencedEvent> accepted;  // in this group, not yet in the index
+  const std::uint64_t epoch = cache_->epoch();
   for (std::size_t r = 0; r < requests.size(); ++r) {
     const auto& request = requests[r];
     if (request.condition) {
@@ -317,9 +321,9 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
       auto found = context_.index->positions(condition.failIfEventsMatch, probe, head);
       std::optional<Position> conflict;
       if (!found.empty()) conflict = found.front();
-      for (std::size_t i = 0; !conflict && i < pending.size(); ++i) {
+      for (std::size_t i = 0; !conflict && i < accepted.size(); ++i) {
         Position p = head + 1 + i;
-        if (p > after && condition.failIfEventsMatch.matches(*pending[i])) conflict = p;
+        if (p > after && condition.failIfEventsMatch.matches(accepted[i].event)) conflict = p;
       }
       if (conflict) {
         results[r].conflict = "an event at position " + std::to_string(*conflict) +
@@ -329,10 +333,9 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
     }
     for (const auto& event : *request.events) {
       Position position = head + 1 + record.eventFiles.size();
-      record.eventFiles.push_back(
-          context_.serializer->serialize(SequencedEvent{event.event, position, event.metadata}));
+      accepted.push_back(SequencedEvent{event.event, position, event.metadata});
+      record.eventFiles.push_back(context_.serializer->serialize(accepted.back()));
       entries.push_back({position, event.event.eventType, event.event.tags});
-      pending.push_back(&event.event);
     }
     results[r].committed = true;
     results[r].lastPosition = head + record.eventFiles.size();
@@ -362,6 +365,9 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   ledger.position = record.lastPosition();
   ledger.journalOffset = next;
   writeLedger(files, ledgerPath_, ledger, false);
+  // Cached as a reader would get it from the file (serializers may normalise the payload).
+  for (const auto& bytes : record.eventFiles)
+    cache_->put(context_.serializer->deserialize(bytes), epoch);
   return results;
 }
 
@@ -369,7 +375,12 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
                                                     const View& view, bool& vanished) {
   std::vector<SequencedEvent> events;
   events.reserve(positions.size());
+  const std::uint64_t epoch = cache_->epoch();
   for (Position p : positions) {
+    if (auto cached = cache_->get(p)) {
+      events.push_back(std::move(*cached));
+      continue;
+    }
     fs::path path = eventPath(p);
     auto bytes = context_.fileSystem->readFile(path);
     if (!bytes) {
@@ -392,6 +403,7 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
                             std::to_string(events.back().position) + ", expected " +
                             std::to_string(p));
     }
+    cache_->put(events.back(), epoch);
   }
   return events;
 }

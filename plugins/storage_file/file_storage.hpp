@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "event_cache.hpp"
 #include "journal.hpp"
 #include "ledger.hpp"
 #include "opossum/sdk/storage.hpp"
@@ -72,6 +73,7 @@ class FileStorage : public sdk::Storage {
 
   std::mutex generationMutex_;
   std::string knownGeneration_;
+  std::unique_ptr<EventCache> cache_;
 };
 
 }  // namespace opossum::plugins::file_storage

@@ -6,7 +6,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <boost/crc.hpp>
+#include <charconv>
 #include <random>
+#include <thread>
 
 #include "opossum/errors.hpp"
 
@@ -17,15 +20,46 @@ constexpr const char* kFormat = "opossum-ledger";
 constexpr int kVersion = 1;
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kCrcMember = ",\"crc\":";
+constexpr std::size_t kLedgerSize = 256;  // fixed, so an update overwrites every old byte
+
+std::uint32_t crcOf(std::string_view text) {
+  boost::crc_32_type crc;
+  crc.process_bytes(text.data(), text.size());
+  return crc.checksum();
+}
+
+// Whether the text ends its object with the crc of everything before the crc member. A reader
+// racing an in-place update can see a mix of two versions; the crc tells it to read again.
+bool checksumHolds(const std::string& text) {
+  std::size_t at = text.rfind(kCrcMember);
+  if (at == std::string::npos) return false;
+  std::uint32_t stored = 0;
+  auto digits = std::string_view(text).substr(at + kCrcMember.size());
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), stored);
+  return ec == std::errc() && end != digits.data() && *end == '}' &&
+         stored == crcOf(std::string_view(text).substr(0, at));
+}
+
+}  // namespace
+
 std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path) {
-  auto text = fs.readFile(path);
-  if (!text) return std::nullopt;
+  std::optional<std::string> text;
+  for (int attempt = 0;; ++attempt) {
+    text = fs.readFile(path);
+    if (!text) return std::nullopt;
+    if (checksumHolds(*text) || attempt == 1000) break;
+    std::this_thread::yield();
+  }
   rapidjson::Document doc;
   doc.Parse(text->data(), text->size());
   auto bad = [&](const char* what) {
     return CorruptionError("ledger '" + path.string() + "' is damaged: " + what);
   };
   if (doc.HasParseError() || !doc.IsObject()) throw bad("not a JSON object");
+  if (!checksumHolds(*text)) throw bad("its checksum does not match");
   auto member = [&](const char* name) -> const rapidjson::Value& {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) throw bad((std::string("missing '") + name + "'").c_str());
@@ -74,9 +108,19 @@ void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const L
   w.Key("bootId");
   w.String(ledger.bootId.c_str(), static_cast<rapidjson::SizeType>(ledger.bootId.size()));
   w.EndObject();
-  std::string text(buffer.GetString(), buffer.GetSize());
+  std::string text(buffer.GetString(), buffer.GetSize() - 1);  // without the closing brace
+  text += std::string(kCrcMember) + std::to_string(crcOf(text)) + "}";
+  if (text.size() < kLedgerSize - 1) text.resize(kLedgerSize - 1, ' ');
   text += '\n';
-  fs.replaceFile(path, text, sync);
+  if (!fs.fileSize(path)) {
+    fs.replaceFile(path, text, sync);  // created whole, never seen half-written
+    return;
+  }
+  // Updated in place: no file is created or freed per commit (creating and freeing inodes is
+  // what file systems are slowest at).
+  auto file = fs.openWritable(path, sdk::OpenMode::append);
+  file->writeAt(0, text);
+  if (sync) file->sync();
 }
 
 std::string newGeneration() {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli_runner.hpp"
+#include "ledger.hpp"
 #include "temp_dir.hpp"
 
 using opossum::test::Cli;
@@ -43,10 +44,11 @@ struct Fixture {
   }
   CliResult verify() { return cli.run(args({"verify"})); }
   void setLedgerPosition(int position) {
-    std::string ledger = readWhole(dir / "ledger.json");
-    ledger = std::regex_replace(ledger, std::regex("\"position\":[0-9]+"),
-                                "\"position\":" + std::to_string(position));
-    writeWhole(dir / "ledger.json", ledger);
+    auto files = opossum::sdk::posixFileSystem();
+    auto ledger = opossum::plugins::file_storage::readLedger(*files, dir / "ledger.json");
+    REQUIRE(ledger);
+    ledger->position = static_cast<opossum::Position>(position);
+    opossum::plugins::file_storage::writeLedger(*files, dir / "ledger.json", *ledger, false);
   }
   std::string problems(const CliResult& r) const {
     // Drops the summary line.
@@ -232,6 +234,6 @@ TEST_CASE("verify reports a missing ledger and stray files in the events folder"
   CliResult r = f.verify();
   CHECK(r.status == 4);
   CHECK(f.problems(r) == "ledger.json: ledger '" + (f.dir / "ledger.json").string() +
-                             "' is not a JSON object\n"
+                             "' is damaged: not a JSON object\n"
                              "events/notes.txt: unexpected file in the events folder\n");
 }

@@ -20,6 +20,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "index_file_names.hpp"
+#include "ledger.hpp"
 #include "line_format.hpp"
 #include "opossum/errors.hpp"
 #include "posting_list.hpp"
@@ -461,21 +462,11 @@ struct ReindexArgs {
 
 // Tells every process that has the store open to drop its in-memory index: the storage resets
 // its index when the ledger's tagRevision changes (as after a tag migration).
-void bumpTagRevision(sdk::FileSystem& files, const fs::path& ledger, bool sync) {
-  auto text = readText(ledger);
-  if (!text) throw Error("ledger '" + ledger.string() + "' vanished during reindex");
-  rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw CorruptionError("ledger '" + ledger.string() + "' is not a JSON object");
-  }
-  auto revision = doc.FindMember("tagRevision");
-  if (revision == doc.MemberEnd() || !revision->value.IsUint64()) return;
-  revision->value.SetUint64(revision->value.GetUint64() + 1);
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  doc.Accept(w);
-  files.replaceFile(ledger, std::string(buffer.GetString(), buffer.GetSize()) + "\n", sync);
+void bumpTagRevision(sdk::FileSystem& files, const fs::path& path, bool sync) {
+  auto ledger = plugins::file_storage::readLedger(files, path);
+  if (!ledger) throw Error("ledger '" + path.string() + "' vanished during reindex");
+  ++ledger->tagRevision;
+  plugins::file_storage::writeLedger(files, path, *ledger, sync);
 }
 
 void runReindex(const ReindexArgs& args) {

@@ -1,4 +1,5 @@
 #include "store_access.hpp"
+#include "ledger.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -162,18 +163,9 @@ std::optional<detail::PluginInfo> findPluginInfo(const detail::StoreConfig& conf
 }
 
 std::optional<Position> readLedgerHead(const fs::path& ledgerFile) {
-  auto text = readText(ledgerFile);
-  if (!text) return std::nullopt;
-  rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw CorruptionError("ledger '" + ledgerFile.string() + "' is not a JSON object");
-  }
-  auto position = doc.FindMember("position");
-  if (position == doc.MemberEnd() || !position->value.IsUint64()) {
-    throw CorruptionError("ledger '" + ledgerFile.string() + "' has no unsigned 'position'");
-  }
-  return position->value.GetUint64();
+  auto ledger = plugins::file_storage::readLedger(*sdk::posixFileSystem(), ledgerFile);
+  if (!ledger) return std::nullopt;
+  return ledger->position;
 }
 
 }  // namespace opossum::cli

@@ -1,0 +1,52 @@
+// ledger.json: fixed-size, updated in place, protected by a CRC.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "ledger.hpp"
+#include "opossum/errors.hpp"
+#include "temp_dir.hpp"
+
+using namespace opossum;
+using namespace opossum::plugins::file_storage;
+
+namespace {
+ino_t inodeOf(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_ino;
+}
+}  // namespace
+
+TEST_CASE("the ledger round-trips and is updated in place") {
+  test::TempDir dir;
+  auto files = sdk::posixFileSystem();
+  auto path = dir / "ledger.json";
+  REQUIRE_FALSE(readLedger(*files, path));
+  Ledger ledger{"0123456789abcdef0123456789abcdef", 41, 4096, 2, currentBootId()};
+  writeLedger(*files, path, ledger, true);
+  REQUIRE(readLedger(*files, path) == ledger);
+  REQUIRE(std::filesystem::file_size(path) == 256);
+  ino_t before = inodeOf(path);
+  ledger.position = 18446744073709551615ull;
+  ledger.journalOffset = 7;
+  writeLedger(*files, path, ledger, false);
+  REQUIRE(readLedger(*files, path) == ledger);
+  REQUIRE(inodeOf(path) == before);
+  REQUIRE(std::filesystem::file_size(path) == 256);
+}
+
+TEST_CASE("a ledger whose checksum does not match is a CorruptionError naming it") {
+  test::TempDir dir;
+  auto files = sdk::posixFileSystem();
+  auto path = dir / "ledger.json";
+  writeLedger(*files, path, Ledger{"g", 12, 0, 0, ""}, false);
+  std::string text = *files->readFile(path);
+  text.replace(text.find("\"position\":12"), 13, "\"position\":13");
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  REQUIRE_THROWS_WITH(readLedger(*files, path), Catch::Matchers::Contains(path.string()) &&
+                                                    Catch::Matchers::Contains("checksum"));
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "{garbled";
+  REQUIRE_THROWS_AS(readLedger(*files, path), CorruptionError);
+}

@@ -1,6 +1,7 @@
 // opossum_bench: the default Opossum stack and SQLite, side by side, measured in one run on this
 // machine. Each column runs in its own child process so that its peak memory is its own and a
 // crash in one column still reports the other. README.md describes the rows and the flags.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct Args {
   BenchOptions bench;
   std::optional<fs::path> dir;
   bool keep = false;
+  bool waitCleanup = false;
   bool json = false;
   bool quick = false;
   std::vector<OpossumStack> extraStacks;
@@ -49,6 +51,8 @@ constexpr const char* kUsage = R"(usage: opossum_bench [options]
   --writers W             threads of row 3 (default 8)
   --dir DIR               work in a fresh directory inside DIR (default: the system temp dir)
   --keep                  keep the stores afterwards (default: remove them)
+  --wait-cleanup          remove the stores before exiting (default: in the background,
+                          except with --quick)
   --quick                 tiny sizes, a smoke test of a few seconds
   --json                  print the results as JSON instead of a table
   --opossum-config FILE   add an Opossum column whose plugins come from FILE (repeatable)
@@ -98,6 +102,8 @@ Args parseArgs(int argc, char** argv) {
       a.dir = value();
     } else if (flag == "--keep") {
       a.keep = true;
+    } else if (flag == "--wait-cleanup") {
+      a.waitCleanup = true;
     } else if (flag == "--quick") {
       a.quick = true;
     } else if (flag == "--json") {
@@ -118,10 +124,10 @@ Args parseArgs(int argc, char** argv) {
     }
   }
   if (a.quick) {
-    if (!eventsGiven) a.bench.events = 2000;
-    if (!secondsGiven) a.bench.seconds = 0.3;
-    if (!queriesGiven) a.bench.queries = 200;
-    if (!batchGiven) a.bench.batch = 100;
+    if (!eventsGiven) a.bench.events = 1000;
+    if (!secondsGiven) a.bench.seconds = 0.2;
+    if (!queriesGiven) a.bench.queries = 100;
+    if (!batchGiven) a.bench.batch = 250;
     a.bench.readAllRepeats = 1;
   }
   // Each group tag must match exactly 10 events.
@@ -135,10 +141,19 @@ struct ColumnResult {
   std::vector<std::string> notes, failures;
 };
 
-// Carries a child's results to the parent, one line per item: "<kind>\t<a>[\t<b>]".
+// Carries a child's results to the parent, one line per item: "<kind>\t<a>[\t<b>]", and waits
+// for the parent's go before each step.
 class PipeSink : public ResultSink {
  public:
-  explicit PipeSink(int fd) : fd_(fd) {}
+  PipeSink(int results, int commands) : results_(results), commands_(commands) {}
+  void beginStep(const std::string& name) override {
+    send("s\t" + name);
+    char go = 0;
+    ssize_t n;
+    while ((n = ::read(commands_, &go, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) ::_exit(1);  // the parent is gone
+  }
   void value(const std::string& metric, double v) override {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.17g", v);
@@ -156,14 +171,15 @@ class PipeSink : public ResultSink {
     const char* p = line.data();
     std::size_t left = line.size();
     while (left > 0) {
-      const ssize_t n = ::write(fd_, p, left);
+      const ssize_t n = ::write(results_, p, left);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;
       p += n;
       left -= static_cast<std::size_t>(n);
     }
   }
-  int fd_;
+  int results_;
+  int commands_;
 };
 
 void parseLine(const std::string& line, ColumnResult& result) {
@@ -182,62 +198,145 @@ void parseLine(const std::string& line, ColumnResult& result) {
   }
 }
 
-ColumnResult runColumn(Workload& workload, const BenchOptions& options, const fs::path& dir) {
-  ColumnResult result{workload.name(),
-                      workload.description(),
-                      workload.setting(Durability::kDurable),
-                      workload.setting(Durability::kNonDurable),
-                      {},
-                      {},
-                      {}};
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::close(fds[0]);
-    PipeSink sink(fds[1]);
-    try {
-      runAllRows(workload, options, dir, sink);
-    } catch (const std::exception& e) {
-      sink.failure(e.what());
-    } catch (...) {
-      sink.failure("unknown exception");
+// One column's process. Columns run step by step in alternation (column A row 1, column B row 1,
+// column A row 2, ...) so that a change in the machine's load hits every column alike; each
+// column has its own process, so its peak memory is its own.
+class ColumnProcess {
+ public:
+  ColumnProcess(Workload& workload, const BenchOptions& options, const fs::path& dir) {
+    result_ = {workload.name(),
+               workload.description(),
+               workload.setting(Durability::kDurable),
+               workload.setting(Durability::kNonDurable),
+               {},
+               {},
+               {}};
+    int results[2], commands[2];
+    if (::pipe(results) != 0 || ::pipe(commands) != 0) {
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     }
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    sink.value("peak_rss", static_cast<double>(usage.ru_maxrss) / 1024.0);  // KiB on Linux
+    std::fflush(stdout);
     std::fflush(stderr);
-    ::_exit(0);  // not exit(): the parent's atexit handlers and buffers are not the child's
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      ::close(results[0]);
+      ::close(commands[1]);
+      PipeSink sink(results[1], commands[0]);
+      try {
+        runAllRows(workload, options, dir, sink);
+      } catch (const std::exception& e) {
+        sink.failure(e.what());
+      } catch (...) {
+        sink.failure("unknown exception");
+      }
+      rusage usage{};
+      ::getrusage(RUSAGE_SELF, &usage);
+      sink.value("peak_rss", static_cast<double>(usage.ru_maxrss) / 1024.0);  // KiB on Linux
+      std::fflush(stderr);
+      ::_exit(0);  // not exit(): the parent's atexit handlers and buffers are not the child's
+    }
+    ::close(results[1]);
+    ::close(commands[0]);
+    results_ = results[0];
+    commands_ = commands[1];
+    // Later columns must not hold this column's pipe ends, or its end would never be seen.
+    ::fcntl(results_, F_SETFD, FD_CLOEXEC);
+    ::fcntl(commands_, F_SETFD, FD_CLOEXEC);
   }
-  ::close(fds[1]);
-  std::string pending;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    pending.append(buffer, static_cast<std::size_t>(n));
-    for (auto eol = pending.find('\n'); eol != std::string::npos; eol = pending.find('\n')) {
-      parseLine(pending.substr(0, eol), result);
-      pending.erase(0, eol + 1);
+  ~ColumnProcess() {
+    if (!finished_) {
+      ::close(commands_);  // the child exits at its next step
+      finish();
     }
   }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  ColumnProcess(const ColumnProcess&) = delete;
+  ColumnProcess& operator=(const ColumnProcess&) = delete;
+
+  bool finished() const { return finished_; }
+
+  // Reads the child's results up to its next step request (false: it has finished).
+  bool awaitStep(std::string* step) {
+    for (;;) {
+      for (auto eol = pending_.find('\n'); eol != std::string::npos; eol = pending_.find('\n')) {
+        const std::string line = pending_.substr(0, eol);
+        pending_.erase(0, eol + 1);
+        if (line.rfind("s\t", 0) == 0) {
+          *step = line.substr(2);
+          return true;
+        }
+        parseLine(line, result_);
+      }
+      char buffer[4096];
+      const ssize_t n = ::read(results_, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        finish();
+        return false;
+      }
+      pending_.append(buffer, static_cast<std::size_t>(n));
+    }
   }
-  if (WIFSIGNALED(status)) {
-    result.failures.push_back("the column's process died of signal " +
-                              std::to_string(WTERMSIG(status)) + " (" +
-                              strsignal(WTERMSIG(status)) + ")");
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    result.failures.push_back("the column's process exited with status " +
-                              std::to_string(WEXITSTATUS(status)));
+
+  void go() {
+    const char c = 'g';
+    while (::write(commands_, &c, 1) < 0 && errno == EINTR) {
+    }
   }
-  return result;
+
+  ColumnResult take() { return std::move(result_); }
+
+ private:
+  void finish() {
+    finished_ = true;
+    ::close(results_);
+    ::close(commands_);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) {
+      result_.failures.push_back("the column's process died of signal " +
+                                 std::to_string(WTERMSIG(status)) + " (" +
+                                 strsignal(WTERMSIG(status)) + ")");
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+      result_.failures.push_back("the column's process exited with status " +
+                                 std::to_string(WEXITSTATUS(status)));
+    }
+  }
+
+  ColumnResult result_;
+  pid_t pid_ = -1;
+  int results_ = -1, commands_ = -1;
+  std::string pending_;
+  bool finished_ = false;
+};
+
+std::vector<ColumnResult> runColumns(const std::vector<std::unique_ptr<Workload>>& workloads,
+                                     const BenchOptions& options, const fs::path& runDir,
+                                     bool syncBetweenSteps) {
+  std::vector<std::unique_ptr<ColumnProcess>> processes;
+  for (const auto& w : workloads) {
+    processes.push_back(std::make_unique<ColumnProcess>(*w, options, runDir / w->name()));
+  }
+  std::vector<std::string> steps(processes.size());
+  std::vector<bool> waiting(processes.size());
+  for (std::size_t i = 0; i < processes.size(); ++i)
+    waiting[i] = processes[i]->awaitStep(&steps[i]);
+  for (;;) {
+    bool any = false;
+    for (std::size_t i = 0; i < processes.size(); ++i) {
+      if (!waiting[i]) continue;
+      any = true;
+      processes[i]->go();
+      waiting[i] = processes[i]->awaitStep(&steps[i]);
+      // The next step starts on a quiet disk, not behind this one's write-back.
+      if (syncBetweenSteps) ::sync();
+    }
+    if (!any) break;
+  }
+  std::vector<ColumnResult> columns;
+  for (auto& p : processes) columns.push_back(p->take());
+  return columns;
 }
 
 std::string pad(const std::string& s, std::size_t width, bool right) {
@@ -335,8 +434,11 @@ void printTable(const Args& args, const MachineInfo& machine,
   }
 
   std::cout << "\nNotes:\n"
-            << "  - Each column runs alone in its own child process (fork), one after the other: "
-               "peak RSS is that process's ru_maxrss.\n"
+            << "  - Each column has its own child process (fork); the columns take turns step "
+               "by step (row 1 of each, then row 2 of each, ...), with a sync() after each step, "
+               "so drifting machine load hits them alike.\n"
+            << "  - Peak RSS is the column process's ru_maxrss; it includes the "
+            << args.bench.events << " events that row 7 holds in memory.\n"
             << "  - Rows 5-7 run warm: the read store was just written, so the page cache holds "
                "it for every column (no cache drop without root).\n"
             << "  - Each append row starts from an empty store; row 3 uses one store object "
@@ -457,6 +559,34 @@ fs::path makeRunDir(const std::optional<fs::path>& base) {
   return fs::absolute(pattern);
 }
 
+// Unlinking the hundreds of thousands of files of the stores can take minutes on some file
+// systems, so unless asked to wait it runs in a detached process after the results are out.
+void removeRunDir(const fs::path& runDir, bool wait) {
+  if (!wait) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setsid();
+      if (::fork() != 0) ::_exit(0);  // the grandchild is nobody's child: no zombie, no wait
+      // Let go of the caller's pipes, or whoever reads them (ctest, a shell) would wait for us.
+      const int null = ::open("/dev/null", O_RDWR);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      std::error_code ec;
+      fs::remove_all(runDir, ec);
+      ::_exit(0);
+    }
+    if (pid > 0) {
+      ::waitpid(pid, nullptr, 0);
+      std::cerr << "removing " << runDir.string() << " in the background\n";
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(runDir, ec);
+  if (ec) std::cerr << "could not remove " << runDir.string() << ": " << ec.message() << "\n";
+}
+
 int run(int argc, char** argv) {
   const Args args = parseArgs(argc, argv);
 
@@ -474,23 +604,8 @@ int run(int argc, char** argv) {
 
   const fs::path runDir = makeRunDir(args.dir);
   const MachineInfo machine = describeMachine(runDir);
-  std::vector<ColumnResult> columns;
-  for (const auto& w : workloads) {
-    std::cerr << "=== " << w->name() << " ===\n";
-    columns.push_back(runColumn(*w, args.bench, runDir / w->name()));
-    if (!args.keep) {
-      std::error_code ec;
-      fs::remove_all(runDir / w->name(), ec);
-    }
-    // The next column starts on a quiet disk, not behind this one's write-back.
-    ::sync();
-  }
-  if (args.keep) {
-    std::cerr << "kept the stores in " << runDir << "\n";
-  } else {
-    std::error_code ec;
-    fs::remove_all(runDir, ec);
-  }
+  // A smoke test neither needs nor should wait for the whole machine's write-back.
+  const std::vector<ColumnResult> columns = runColumns(workloads, args.bench, runDir, !args.quick);
 
   const ColumnResult* sqlite = nullptr;
   for (const auto& c : columns) {
@@ -500,6 +615,12 @@ int run(int argc, char** argv) {
     printJson(args, machine, columns, sqlite);
   } else {
     printTable(args, machine, columns, sqlite);
+  }
+  std::cout.flush();
+  if (args.keep) {
+    std::cerr << "kept the stores in " << runDir.string() << "\n";
+  } else {
+    removeRunDir(runDir, args.quick || args.waitCleanup);
   }
   for (const auto& c : columns) {
     if (!c.failures.empty()) return 1;

@@ -1,6 +1,7 @@
 // Where the numbers were measured: they mean little without the machine and the file system.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>

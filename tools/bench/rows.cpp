@@ -19,12 +19,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kWarmupAppends = 20;
+constexpr int kWarmupAppends = 5;  // creates the files and warms the caches
 constexpr std::size_t kWarmupQueries = 50;
 constexpr std::uint64_t kStreams = 100;  // stream tags of the single-writer rows
 
+// Stamped with the time since the column started, so a slow phase shows where it is.
 void progress(const Workload& w, const std::string& text) {
-  std::fprintf(stderr, "[%s] %s\n", w.name().c_str(), text.c_str());
+  static const Clock::time_point start = Clock::now();
+  const double t = std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr, "[%s %6.1fs] %s\n", w.name().c_str(), t, text.c_str());
 }
 
 struct AppendRun {
@@ -131,9 +134,10 @@ AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int w
   return total;
 }
 
-// A row runs in its own fresh directory; a failing row is reported and the next one runs.
+// A failing row is reported and the next one runs.
 void row(Workload& w, ResultSink& sink, const std::string& name,
          const std::function<void()>& body) {
+  sink.beginStep(name);
   try {
     body();
   } catch (const std::exception& e) {
@@ -155,6 +159,9 @@ void reportAppendRun(Workload& w, ResultSink& sink, const std::string& metric,
   }
 }
 
+// Each row gets its own directory. Stores are removed only at the very end: unlinking a
+// file-per-event store takes long (about 1 ms per file on ext4 mounted with discard) and would
+// slow down the rows that follow.
 fs::path freshDir(const fs::path& base, const std::string& name) {
   const fs::path dir = base / name;
   fs::remove_all(dir);
@@ -202,57 +209,41 @@ void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultS
   progress(w, w.description());
 
   row(w, sink, "row 1", [&] {
-    const fs::path d = freshDir(dir, "durable");
-    {
-      auto store = w.open(d, Durability::kDurable);
-      auto client = store->connect();
-      const AppendRun run = singleWriter(*client, factory, o.seconds, false);
-      reportAppendRun(w, sink, "durable_append", "durable, no condition", run);
-      sink.value("durable_append_p50", run.latency.percentileMicros(50));
-      sink.value("durable_append_p99", run.latency.percentileMicros(99));
-    }
-    fs::remove_all(d);
+    auto store = w.open(freshDir(dir, "durable"), Durability::kDurable);
+    auto client = store->connect();
+    const AppendRun run = singleWriter(*client, factory, o.seconds, false);
+    reportAppendRun(w, sink, "durable_append", "durable, no condition", run);
+    sink.value("durable_append_p50", run.latency.percentileMicros(50));
+    sink.value("durable_append_p99", run.latency.percentileMicros(99));
   });
 
   row(w, sink, "row 2", [&] {
-    const fs::path d = freshDir(dir, "conditional");
-    {
-      auto store = w.open(d, Durability::kDurable);
-      auto client = store->connect();
-      const AppendRun run = singleWriter(*client, factory, o.seconds, true);
-      reportAppendRun(w, sink, "durable_cond_append", "durable, condition", run);
-    }
-    fs::remove_all(d);
+    auto store = w.open(freshDir(dir, "conditional"), Durability::kDurable);
+    auto client = store->connect();
+    const AppendRun run = singleWriter(*client, factory, o.seconds, true);
+    reportAppendRun(w, sink, "durable_cond_append", "durable, condition", run);
   });
 
   row(w, sink, "row 3", [&] {
-    const fs::path d = freshDir(dir, "writers");
-    {
-      auto store = w.open(d, Durability::kDurable);
-      const AppendRun run = concurrentWriters(*store, factory, o.writers, o.seconds);
-      reportAppendRun(w, sink, "group_append",
-                      "durable, " + std::to_string(o.writers) + " writers, condition", run);
-      sink.value("group_append_p50", run.latency.percentileMicros(50));
-      sink.value("group_append_p99", run.latency.percentileMicros(99));
-      sink.value("group_busy", static_cast<double>(run.busy));
-      if (run.busy > 0) {
-        sink.note(std::to_string(run.busy) +
-                  " appends of row 3 waited out the lock timeout and "
-                  "were retried");
-      }
+    auto store = w.open(freshDir(dir, "writers"), Durability::kDurable);
+    const AppendRun run = concurrentWriters(*store, factory, o.writers, o.seconds);
+    reportAppendRun(w, sink, "group_append",
+                    "durable, " + std::to_string(o.writers) + " writers, condition", run);
+    sink.value("group_append_p50", run.latency.percentileMicros(50));
+    sink.value("group_append_p99", run.latency.percentileMicros(99));
+    sink.value("group_busy", static_cast<double>(run.busy));
+    if (run.busy > 0) {
+      sink.note(std::to_string(run.busy) +
+                " appends of row 3 timed out waiting for the lock "
+                "and were retried");
     }
-    fs::remove_all(d);
   });
 
   row(w, sink, "row 4", [&] {
-    const fs::path d = freshDir(dir, "non-durable");
-    {
-      auto store = w.open(d, Durability::kNonDurable);
-      auto client = store->connect();
-      const AppendRun run = singleWriter(*client, factory, o.seconds, false);
-      reportAppendRun(w, sink, "nondurable_append", "non-durable, no condition", run);
-    }
-    fs::remove_all(d);
+    auto store = w.open(freshDir(dir, "non-durable"), Durability::kNonDurable);
+    auto client = store->connect();
+    const AppendRun run = singleWriter(*client, factory, o.seconds, false);
+    reportAppendRun(w, sink, "nondurable_append", "non-durable, no condition", run);
   });
 
   // Rows 5-7 share one store of o.events events: event i at position i + 1, tagged storeTags.
@@ -374,6 +365,7 @@ void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultS
 
   client.reset();
   store.reset();
+  progress(w, "done");
 }
 
 }  // namespace opossum::bench

@@ -24,6 +24,9 @@ struct BenchOptions {
 class ResultSink {
  public:
   virtual ~ResultSink() = default;
+  // Called before each step (a row, building the read store, ...); may block until the step
+  // should run.
+  virtual void beginStep(const std::string& name) { (void)name; }
   virtual void value(const std::string& metric, double v) = 0;
   virtual void note(const std::string& text) = 0;
   virtual void failure(const std::string& text) = 0;

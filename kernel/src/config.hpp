@@ -23,7 +23,8 @@ struct PluginChoice {
   friend bool operator==(const PluginChoice&, const PluginChoice&) = default;
 };
 
-// plugins.projections: read and checked now, used once the projection runner is wired in.
+// plugins.projections: the runner ProjectionDaemon loads and the projection plugins
+// ProjectionManager registers.
 struct ProjectionsConfig {
   bool configured = false;  // the config file has a plugins.projections section
   // plugins.projections.runner; its keys other than name, file, pollingIntervalMs and batchSize

@@ -10,6 +10,7 @@
 
 #include "event_store.hpp"
 #include "projection_file_names.hpp"
+#include "projection_plugins.hpp"
 #include "validation.hpp"
 
 namespace opossum {
@@ -494,7 +495,20 @@ std::vector<SequencedEvent> ProjectionManagerCore::readAfter(Position after, std
 }  // namespace detail
 
 ProjectionManager::ProjectionManager(ProjectionManagerOptions options)
-    : core_(std::make_shared<detail::ProjectionManagerCore>(std::move(options))) {}
+    : core_(std::make_shared<detail::ProjectionManagerCore>(options)) {
+  if (!options.registerConfiguredProjections || !core_->storeConfig()) return;
+  for (const std::string& library : core_->storeConfig()->projections.libraries) {
+    registerProjectionPlugin(library);
+  }
+}
+
+std::string ProjectionManager::registerProjectionPlugin(const std::string& pluginName) {
+  auto projection =
+      detail::adaptProjectionPlugin(detail::loadProjectionPlugin(*core_, pluginName), pluginName);
+  std::string name = projection.name;
+  core_->registerProjection(std::move(projection));
+  return name;
+}
 
 ProjectionManager::~ProjectionManager() = default;
 

@@ -160,10 +160,11 @@ FileStorage::View FileStorage::refresh() {
 
 Ledger FileStorage::initializeLocked() {
   auto& files = *context_.fileSystem;
-  // Whatever an interrupted deleteStore left is not part of the new store.
+  // Whatever an interrupted deleteStore left of the storage's files is not part of the new
+  // store (projections/ belongs to the projection manager, which may already be at work).
   journal_.reset();
-  for (const auto& name : files.listDirectory(dir_)) {
-    if (name != ".store.lock" && name != "manifest.json") files.removeAll(dir_ / name);
+  for (const char* name : {"events", "indices", "journal.log", "tag-migration.json"}) {
+    files.removeAll(dir_ / name);
   }
   files.createDirectories(eventsDir_);
   files.createDirectories(dir_ / "indices");

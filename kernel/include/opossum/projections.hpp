@@ -36,6 +36,23 @@
 // through a journal, so states, tag index and checkpoint change together or not at all: no event
 // is applied twice after a crash. With flushEventsImmediately the batch is synced before update()
 // returns. One ProjectionManager per projections folder at a time.
+//
+// Vendor projection plugins (sdk::Projection, built against the SDK alone; see
+// <opossum/sdk/projection.hpp>) run like in-process projections whose state type is std::string,
+// the plugin's JSON text. A manager over a store opened with createEventStoreFromConfig registers
+// every plugin its config lists under plugins.projections.libraries when it is created, so the
+// daemon and the rebuilder run them with no code in the application:
+//
+//   // config: "plugins": {"path": ["plugins"], "projections": {"libraries": ["acme-loyalty"]}}
+//   auto store = createEventStoreFromConfig("pos.json");
+//   ProjectionManager manager({.eventStore = store});        // loads acme-loyalty
+//   ProjectionDaemon daemon(manager);
+//   daemon.start();
+//   auto gold = manager.getStore<std::string>("acme-loyalty").queryByTag({"tier", "gold"});
+//
+// The projection's name is what the plugin's name() returns (usually its plugin name). Other
+// plugins are registered with registerProjectionPlugin(pluginName). The kernel calls one plugin
+// object from one thread at a time and keeps its library loaded while the manager lives.
 #pragma once
 
 #include <chrono>
@@ -218,6 +235,9 @@ struct ProjectionManagerOptions {
   // State and checkpoint files read-only; default: the store's writeProtectProjectionFiles.
   std::optional<bool> writeProtectFiles{};
   std::shared_ptr<sdk::FileSystem> fileSystem{};  // default: sdk::posixFileSystem()
+  // Register the projection plugins listed in the store's config (plugins.projections.libraries)
+  // on construction; PluginError from the constructor when one cannot be loaded.
+  bool registerConfiguredProjections = true;
 };
 
 class OPOSSUM_EXPORT ProjectionManager {
@@ -236,6 +256,13 @@ class OPOSSUM_EXPORT ProjectionManager {
     registerJsonProjection(detail::eraseProjection(std::move(definition)));
   }
   void registerJsonProjection(detail::JsonProjection projection);
+
+  // Loads the projection plugin `pluginName` from the store's plugin search path (plugins.path
+  // of its config, then OPOSSUM_PLUGIN_PATH, then the installed plugin folder) and registers it
+  // with state type std::string (JSON text). Returns the projection's name. PluginError naming
+  // the search path when no projection plugin has that name or the library is of another kind;
+  // InvalidArgumentError when the projection's name is taken.
+  std::string registerProjectionPlugin(const std::string& pluginName);
 
   // Applies the events (ascending) to every projection, each only past its checkpoint, and moves
   // each checkpoint to the last event's position, relevant or not. A projection being rebuilt is

@@ -5,7 +5,9 @@
 //   when to poll; the host reads events and updates every registered projection.
 // - A vendor projection (OPOSSUM_PLUGIN_PROJECTION) is one projection whose state crosses the
 //   boundary as JSON text, so it needs nothing but the SDK. The kernel stores its state, checkpoint
-//   and tag index like those of an in-process projection.
+//   and tag index like those of an in-process projection. A deployment lists it by plugin name in
+//   plugins.projections.libraries; a ProjectionManager over that store registers it under the
+//   name() it returns, with state type std::string (samples/vendor_projection shows one).
 //
 // Exceptions thrown by ProjectionHost methods derive from opossum::Error; a runner catches them
 // and hands them to ProjectionRunnerContext::onError.
@@ -65,7 +67,8 @@ struct ProjectionRunnerContext {
 };
 
 // A vendor projection: state is JSON text. Methods may throw opossum::Error (or any
-// std::exception); the kernel reports them as a failure of this projection.
+// std::exception); the kernel reports them as a failure of this projection (its checkpoint stays,
+// the batch is retried later). The kernel calls one object from one thread at a time.
 class Projection {
  public:
   virtual ~Projection() = default;

@@ -352,11 +352,27 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
     writeLedger(files, ledgerPath_, ledger, false);
   }
   std::uint64_t next = 0;
+  bool syncing = false;
   try {
-    next = journal_->write(ledger.journalOffset, record, context_.flushEventsImmediately);
+    next = journal_->write(ledger.journalOffset, record, false);
+    if (context_.flushEventsImmediately) {
+      syncWorker_.start([this] { journal_->sync(); });
+      syncing = true;
+    }
     writeEventFiles(record, false);
     context_.index->add(entries);
+    if (syncing) {
+      syncing = false;
+      syncWorker_.wait();  // the commit point
+    }
   } catch (...) {
+    if (syncing) {
+      try {
+        syncWorker_.wait();
+      } catch (...) {
+        // The first error is the one reported.
+      }
+    }
     // Not acknowledged, so it must not appear later either: undo what reached the disk.
     journal_->invalidate(ledger.journalOffset);
     for (Position p = head + 1; p <= record.lastPosition(); ++p) files.remove(eventPath(p));

@@ -16,6 +16,7 @@
 #include "journal.hpp"
 #include "ledger.hpp"
 #include "opossum/sdk/storage.hpp"
+#include "sync_worker.hpp"
 #include "tag_migration.hpp"
 
 namespace opossum::plugins::file_storage {
@@ -74,6 +75,7 @@ class FileStorage : public sdk::Storage {
   std::mutex generationMutex_;
   std::string knownGeneration_;
   std::unique_ptr<EventCache> cache_;
+  SyncWorker syncWorker_;  // syncs the journal while the commit writes the files
 };
 
 }  // namespace opossum::plugins::file_storage

@@ -34,6 +34,8 @@ class Journal {
   // Writes the record at `offset` (growing the file when a record is larger than the whole
   // journal) and, when `sync`, makes it durable. Returns the offset after it.
   std::uint64_t write(std::uint64_t offset, const JournalRecord& record, bool sync);
+  // Makes every record written so far durable.
+  void sync() { writer_->sync(); }
   // Best effort: makes the record at `offset` unreadable (an append that failed half-way).
   void invalidate(std::uint64_t offset) noexcept;
   // The valid record at `offset` whose first position is `expectedFirst`, if there is one.

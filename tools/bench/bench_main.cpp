@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -129,6 +130,9 @@ Args parseArgs(int argc, char** argv) {
     if (!queriesGiven) a.bench.queries = 100;
     if (!batchGiven) a.bench.batch = 250;
     a.bench.readAllRepeats = 1;
+    a.bench.fastLagSamples = 5;
+    a.bench.defaultPollingMs = 200;  // 5000 ms polls would not fit a smoke test
+    a.bench.defaultLagSamples = 1;
   }
   // Each group tag must match exactly 10 events.
   a.bench.events = std::max<std::uint64_t>(100, a.bench.events / 10 * 10);
@@ -139,6 +143,7 @@ struct ColumnResult {
   std::string name, description, durable, nonDurable;
   std::map<std::string, double> values;
   std::vector<std::string> notes, failures;
+  std::set<std::string> notApplicable;
 };
 
 // Carries a child's results to the parent, one line per item: "<kind>\t<a>[\t<b>]", and waits
@@ -161,6 +166,7 @@ class PipeSink : public ResultSink {
   }
   void note(const std::string& text) override { send("n\t" + text); }
   void failure(const std::string& text) override { send("f\t" + text); }
+  void notApplicable(const std::string& metric) override { send("x\t" + metric); }
 
  private:
   void send(std::string line) {
@@ -195,6 +201,8 @@ void parseLine(const std::string& line, ColumnResult& result) {
     result.notes.push_back(rest);
   } else if (kind == "f") {
     result.failures.push_back(rest);
+  } else if (kind == "x") {
+    result.notApplicable.insert(rest);
   }
 }
 
@@ -208,6 +216,7 @@ class ColumnProcess {
                workload.description(),
                workload.setting(Durability::kDurable),
                workload.setting(Durability::kNonDurable),
+               {},
                {},
                {},
                {}};
@@ -389,7 +398,7 @@ void printTable(const Args& args, const MachineInfo& machine,
     for (const auto& c : columns) {
       const auto it = c.values.find(m.id);
       if (it == c.values.end()) {
-        r.push_back("-");
+        r.push_back(c.notApplicable.count(m.id) > 0 ? "n/a" : "-");
       } else {
         r.push_back(m.unit == "count" ? std::to_string(std::llround(it->second))
                                       : formatValue(it->second));
@@ -487,6 +496,14 @@ void printJson(const Args& args, const MachineInfo& machine,
   w.Int(args.bench.writers);
   w.Key("quick");
   w.Bool(args.quick);
+  w.Key("fastPollingMs");
+  w.Int(args.bench.fastPollingMs);
+  w.Key("defaultPollingMs");
+  if (args.bench.defaultPollingMs) {
+    w.Int(*args.bench.defaultPollingMs);
+  } else {
+    w.Null();  // the daemon's own default
+  }
   w.EndObject();
   w.Key("metrics");
   w.StartArray();
@@ -522,6 +539,10 @@ void printJson(const Args& args, const MachineInfo& machine,
       w.Double(v);
     }
     w.EndObject();
+    w.Key("notApplicable");
+    w.StartArray();
+    for (const auto& id : c.notApplicable) str(id);
+    w.EndArray();
     if (sqlite != nullptr && &c != sqlite) {
       w.Key("ratioToSqlite");
       w.StartObject();

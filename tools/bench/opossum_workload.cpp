@@ -5,6 +5,8 @@
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 
+#include <cstdlib>
+
 #include "opossum/opossum.hpp"
 
 namespace opossum::bench {
@@ -36,13 +38,82 @@ class OpossumClient : public Client {
   std::shared_ptr<Store> store_;
 };
 
+// The state is the count itself, a JSON number.
+ProjectionDefinition<std::uint64_t> customerCounts() {
+  return ProjectionDefinition<std::uint64_t>{
+      .name = kCustomerCounts,
+      .eventTypes = {},
+      .keySelector =
+          [](const SequencedEvent& e) {
+            for (const auto& tag : e.event.tags) {
+              if (tag.key == "customer") return tag.value;
+            }
+            return std::string("none");
+          },
+      .apply = [](std::optional<std::uint64_t> count, const SequencedEvent&)
+          -> std::optional<std::uint64_t> { return count.value_or(0) + 1; },
+      .tags = {},
+      .codec = {.toJson = [](const std::uint64_t& n) { return std::to_string(n); },
+                .fromJson =
+                    [](std::string_view json) {
+                      return static_cast<std::uint64_t>(
+                          std::strtoull(std::string(json).c_str(), nullptr, 10));
+                    }}};
+}
+
+std::shared_ptr<ProjectionManager> customerCountsManager(const std::shared_ptr<Store>& store) {
+  auto manager = std::make_shared<ProjectionManager>(ProjectionManagerOptions{.eventStore = store});
+  manager->registerProjection(customerCounts());
+  return manager;
+}
+
+class OpossumFollower : public ProjectionFollower {
+ public:
+  OpossumFollower(std::shared_ptr<ProjectionManager> manager,
+                  std::optional<std::chrono::milliseconds> interval)
+      : manager_(std::move(manager)),
+        states_(manager_->getStore<std::uint64_t>(kCustomerCounts)),
+        daemon_(*manager_, {.pollingInterval = interval}) {
+    daemon_.start();
+  }
+  std::chrono::milliseconds pollingInterval() const override { return daemon_.pollingInterval(); }
+  std::optional<std::uint64_t> count(const std::string& customer) override {
+    return states_.get(customer);
+  }
+
+ private:
+  std::shared_ptr<ProjectionManager> manager_;
+  ProjectionStore<std::uint64_t> states_;
+  ProjectionDaemon daemon_;  // last: stops before the manager goes
+};
+
 class OpossumOpenStore : public OpenStore {
  public:
   explicit OpossumOpenStore(std::shared_ptr<Store> store) : store_(std::move(store)) {}
   std::unique_ptr<Client> connect() override { return std::make_unique<OpossumClient>(store_); }
 
+  std::uint64_t rebuildCustomerCounts() override {
+    ProjectionRebuilder rebuilder(manager());
+    return rebuilder.rebuild(kCustomerCounts).eventsProcessed;
+  }
+  std::optional<std::uint64_t> customerCount(const std::string& customer) override {
+    return manager().getStore<std::uint64_t>(kCustomerCounts).get(customer);
+  }
+  std::unique_ptr<ProjectionFollower> followCustomerCounts(
+      std::optional<std::chrono::milliseconds> interval) override {
+    manager();
+    return std::make_unique<OpossumFollower>(manager_, interval);
+  }
+
  private:
+  // One manager per projections folder: made on first use, shared with the follower.
+  ProjectionManager& manager() {
+    if (!manager_) manager_ = customerCountsManager(store_);
+    return *manager_;
+  }
+
   std::shared_ptr<Store> store_;
+  std::shared_ptr<ProjectionManager> manager_;
 };
 
 pt::ptree readTemplate(const fs::path& file) {

@@ -1,5 +1,6 @@
 #include "rows.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <exception>
@@ -169,12 +170,75 @@ fs::path freshDir(const fs::path& base, const std::string& name) {
   return dir;
 }
 
+// The time from a durable single-event append until the follower shows it, `samples` times. Each
+// append waits a random part of the polling interval first, so it lands at a random moment of the
+// daemon's cycle; each uses a customer of its own, absent until the daemon applies its event.
+std::vector<double> measureLag(OpenStore& store, ProjectionFollower& follower,
+                               const EventFactory& factory, std::size_t samples,
+                               const std::string& prefix) {
+  auto client = store.connect();
+  const auto interval = follower.pollingInterval();
+  std::mt19937_64 random(9);
+  std::uniform_real_distribution<double> phase(0.0, 1.0);
+  std::vector<double> lags;
+  for (std::size_t s = 0; s < samples; ++s) {
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(
+        phase(random) * static_cast<double>(interval.count())));
+    const std::string customer = prefix + std::to_string(s);
+    const auto start = Clock::now();
+    client->append({factory.make(s, {{"customer", customer}})}, std::nullopt);
+    const auto deadline = start + 3 * interval + std::chrono::seconds(10);
+    while (!follower.count(customer)) {
+      if (Clock::now() > deadline) {
+        throw std::runtime_error("the daemon did not apply the event of " + customer + " within " +
+                                 std::to_string(3 * interval.count() + 10000) + " ms");
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    lags.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  return lags;
+}
+
+void lagRow(Workload& w, ResultSink& sink, const fs::path& dir, const EventFactory& factory,
+            std::optional<int> pollingMs, std::size_t samples, const std::string& metricA,
+            const std::string& metricB) {
+  auto store = w.open(freshDir(dir, "lag-" + metricA), Durability::kDurable);
+  std::optional<std::chrono::milliseconds> interval;
+  if (pollingMs) interval = std::chrono::milliseconds(*pollingMs);
+  auto follower = store->followCustomerCounts(interval);
+  if (!follower) {
+    sink.notApplicable(metricA);
+    sink.notApplicable(metricB);
+    progress(w, "daemon lag: n/a (no background projection runner)");
+    return;
+  }
+  if (!pollingMs && follower->pollingInterval() != std::chrono::milliseconds(5000)) {
+    sink.note("the daemon's default polling interval is " +
+              std::to_string(follower->pollingInterval().count()) + " ms, not 5000 ms");
+  }
+  std::vector<double> lags = measureLag(*store, *follower, factory, samples, metricA + "-");
+  const double mid = median(lags);
+  const double max = *std::max_element(lags.begin(), lags.end());
+  sink.value(metricA, mid);
+  sink.value(metricB, max);
+  progress(w, "daemon lag, polling " + std::to_string(follower->pollingInterval().count()) +
+                  " ms: median " + formatValue(mid) + " ms, max " + formatValue(max) + " ms over " +
+                  std::to_string(lags.size()) + " appends");
+}
+
 }  // namespace
 
 std::vector<MetricInfo> metricCatalog(const BenchOptions& o) {
   const std::string n = std::to_string(o.events);
   const std::string writers = std::to_string(o.writers);
   const std::string batch = std::to_string(o.batch);
+  const std::string fast = std::to_string(o.fastPollingMs) + " ms";
+  const std::string fastSamples = std::to_string(o.fastLagSamples);
+  const std::string slow = o.defaultPollingMs
+                               ? "polling " + std::to_string(*o.defaultPollingMs) + " ms (--quick)"
+                               : "default polling (5000 ms)";
+  const std::string slowSamples = std::to_string(o.defaultLagSamples);
   return {
       {"durable_append", "1. durable appends, 1 writer, no condition",
        "1. durable appends, 1 writer", "appends/s", true},
@@ -200,7 +264,15 @@ std::vector<MetricInfo> metricCatalog(const BenchOptions& o) {
       {"read_last_p50", "6. readLast(customer tag, 100 hits), p50", "6. readLast p50", "us", false},
       {"read_last_p99", "   readLast p99", "6. readLast p99", "us", false},
       {"read_all", "7. read all (Query::all, " + n + " events)", "7. read all", "events/s", true},
-      {"peak_rss", "8. peak RSS of the column's process", "8. peak RSS", "MiB", false},
+      {"rebuild", "8. projection rebuild, count per customer (" + n + " events)",
+       "8. projection rebuild", "events/s", true},
+      {"lag_fast_median", "9. daemon lag, polling " + fast + ", median of " + fastSamples,
+       "9. daemon lag median (" + fast + ")", "ms", false},
+      {"lag_fast_max", "   daemon lag max", "9. daemon lag max (" + fast + ")", "ms", false},
+      {"lag_default_median", "10. daemon lag, " + slow + ", median of " + slowSamples,
+       "10. daemon lag median (" + slow + ")", "ms", false},
+      {"lag_default_max", "   daemon lag max", "10. daemon lag max (" + slow + ")", "ms", false},
+      {"peak_rss", "11. peak RSS of the column's process", "11. peak RSS", "MiB", false},
   };
 }
 
@@ -363,8 +435,42 @@ void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultS
     progress(w, "read all: " + formatValue(rate) + " events/s");
   });
 
+  row(w, sink, "row 8", [&] {
+    Stopwatch clock;
+    const std::uint64_t applied = store->rebuildCustomerCounts();
+    const double seconds = clock.seconds();
+    if (applied != o.events) {
+      throw std::runtime_error("the rebuild applied " + std::to_string(applied) +
+                               " events, expected " + std::to_string(o.events));
+    }
+    const std::uint64_t customers = customerCount(o.events);
+    std::size_t wrong = 0;
+    for (std::uint64_t c = 0; c < customers; ++c) {
+      // Event i carries customer i mod customers.
+      const std::uint64_t expected = o.events / customers + (c < o.events % customers ? 1 : 0);
+      if (store->customerCount(customerTag(c).value) != expected) ++wrong;
+    }
+    if (wrong > 0) {
+      sink.failure("row 8: " + std::to_string(wrong) + " of " + std::to_string(customers) +
+                   " customer counts are wrong after the rebuild");
+    }
+    const double rate = static_cast<double>(o.events) / seconds;
+    sink.value("rebuild", rate);
+    progress(w, "projection rebuild: " + std::to_string(o.events) + " events in " +
+                    formatValue(seconds) + " s (" + formatValue(rate) + " events/s)");
+  });
+
   client.reset();
   store.reset();
+
+  row(w, sink, "row 9", [&] {
+    lagRow(w, sink, dir, factory, o.fastPollingMs, o.fastLagSamples, "lag_fast_median",
+           "lag_fast_max");
+  });
+  row(w, sink, "row 10", [&] {
+    lagRow(w, sink, dir, factory, o.defaultPollingMs, o.defaultLagSamples, "lag_default_median",
+           "lag_default_max");
+  });
   progress(w, "done");
 }
 

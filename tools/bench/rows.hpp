@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,17 @@
 namespace opossum::bench {
 
 struct BenchOptions {
-  std::uint64_t events = 100000;  // size of the read store (rows 5-7), a multiple of 10
-  double seconds = 3;             // duration of each append-throughput row
-  std::size_t queries = 2000;     // measured calls per latency row
-  std::size_t batch = 1000;       // events per append while building the read store
-  int writers = 8;                // threads of row 3
-  int readAllRepeats = 3;         // full scans in row 7 (the median counts)
+  std::uint64_t events = 100000;    // size of the read store (rows 5-7), a multiple of 10
+  double seconds = 3;               // duration of each append-throughput row
+  std::size_t queries = 2000;       // measured calls per latency row
+  std::size_t batch = 1000;         // events per append while building the read store
+  int writers = 8;                  // threads of row 3
+  int readAllRepeats = 3;           // full scans in row 7 (the median counts)
+  int fastPollingMs = 50;           // daemon polling interval of row 9
+  std::size_t fastLagSamples = 20;  // appends timed in row 9
+  // Row 10's polling interval; nullopt: the daemon's default (5000 ms). --quick: 200 ms.
+  std::optional<int> defaultPollingMs;
+  std::size_t defaultLagSamples = 3;  // appends timed in row 10
 };
 
 // What a row reports. A failure (an error, or a wrong answer from the store) makes the run fail.
@@ -30,6 +36,8 @@ class ResultSink {
   virtual void value(const std::string& metric, double v) = 0;
   virtual void note(const std::string& text) = 0;
   virtual void failure(const std::string& text) = 0;
+  // The metric does not apply to this column (shown as n/a).
+  virtual void notApplicable(const std::string& metric) = 0;
 };
 
 struct MetricInfo {

@@ -33,6 +33,14 @@ CREATE INDEX IF NOT EXISTS event_tags_by_tag ON event_tags(key, value, position)
 CREATE INDEX IF NOT EXISTS events_by_type ON events(type);
 )sql";
 
+// The customer counts of rows 8-10 as a SQLite application would keep them: a state table and
+// the position it reflects.
+constexpr const char* kProjectionSchema = R"sql(
+CREATE TABLE IF NOT EXISTS customer_counts(customer TEXT PRIMARY KEY, count INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS projection_checkpoints(name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+)sql";
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   const std::string message =
       "sqlite: " + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -336,6 +344,65 @@ class Connection : public Client {
     return e;
   }
 
+  // The same fold as the Opossum projection: every event read in full (as read() does), one
+  // upsert per event into the state table, all in one transaction with the checkpoint.
+  std::uint64_t rebuildCustomerCounts() {
+    exec(kProjectionSchema);
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec("DELETE FROM customer_counts");
+      Use scan(statement(
+          "SELECT e.position, e.type, e.payload, e.metadata, t.key, t.value FROM events e "
+          "LEFT JOIN event_tags t ON t.position = e.position ORDER BY e.position"));
+      Use upsert(
+          statement("INSERT INTO customer_counts(customer, count) VALUES(?, 1) "
+                    "ON CONFLICT(customer) DO UPDATE SET count = count + 1"));
+      std::uint64_t applied = 0;
+      std::optional<SequencedEvent> current;
+      auto apply = [&] {
+        if (!current) return;
+        std::string customer = "none";
+        for (const auto& tag : current->event.tags) {
+          if (tag.key == "customer") customer = tag.value;
+        }
+        upsert->bind(1, customer);
+        upsert->step();
+        upsert->reset();
+        ++applied;
+      };
+      while (scan->step()) {
+        const auto position = static_cast<Position>(scan->integer(0));
+        if (!current || current->position != position) {
+          apply();
+          current.emplace();
+          current->position = position;
+          current->event.eventType = scan->text(1);
+          current->event.event = scan->text(2);
+          current->metadata = parseMetadata(scan->text(3));
+        }
+        if (!scan->isNull(4)) current->event.tags.push_back({scan->text(4), scan->text(5)});
+      }
+      apply();
+      Use checkpoint(
+          statement("INSERT OR REPLACE INTO projection_checkpoints(name, position) VALUES(?, ?)"));
+      checkpoint->bind(1, std::string_view(kCustomerCounts));
+      checkpoint->bind(2, static_cast<sqlite3_int64>(current ? current->position : 0));
+      checkpoint->step();
+      exec("COMMIT");
+      return applied;
+    } catch (...) {
+      if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  std::optional<std::uint64_t> customerCount(const std::string& customer) {
+    Use s(statement("SELECT count FROM customer_counts WHERE customer = ?"));
+    s->bind(1, customer);
+    if (!s->step()) return std::nullopt;
+    return static_cast<std::uint64_t>(s->integer(0));
+  }
+
  private:
   void exec(const char* sql) {
     char* error = nullptr;
@@ -387,6 +454,11 @@ class SqliteOpenStore : public OpenStore {
   std::unique_ptr<Client> connect() override {
     return std::make_unique<Connection>(file_, durability_, false);
   }
+  std::uint64_t rebuildCustomerCounts() override { return primary_.rebuildCustomerCounts(); }
+  std::optional<std::uint64_t> customerCount(const std::string& customer) override {
+    return primary_.customerCount(customer);
+  }
+  // No followCustomerCounts: SQLite has no background projection runner (rows 9-10 are n/a).
 
  private:
   fs::path file_;

@@ -3,6 +3,8 @@
 // database) is one more Workload and a new row is one more function in rows.cpp.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -40,11 +42,35 @@ class Client {
   virtual std::optional<SequencedEvent> readLast(const Query& query) = 0;
 };
 
-// A store opened in one directory; closed when destroyed (after all its clients).
+// The projection of rows 8-10: per value of the "customer" tag, the number of events carrying it.
+constexpr const char* kCustomerCounts = "customer-counts";
+
+// Keeps the customer counts of a store up to date in the background while it lives.
+class ProjectionFollower {
+ public:
+  virtual ~ProjectionFollower() = default;
+  virtual std::chrono::milliseconds pollingInterval() const = 0;
+  // The stored count of one customer; nullopt while no event of it has been applied.
+  virtual std::optional<std::uint64_t> count(const std::string& customer) = 0;
+};
+
+// A store opened in one directory; closed when destroyed (after all its clients and followers).
 class OpenStore {
  public:
   virtual ~OpenStore() = default;
   virtual std::unique_ptr<Client> connect() = 0;
+  // Recomputes the customer counts from every event of the store and stores them durably (at the
+  // store's durability); returns the number of events applied.
+  virtual std::uint64_t rebuildCustomerCounts() = 0;
+  // The stored count of one customer after rebuildCustomerCounts; nullopt when it has none.
+  virtual std::optional<std::uint64_t> customerCount(const std::string& customer) = 0;
+  // Starts the system's background projection runner over this store, polling every `interval`
+  // (nullopt: the runner's default); nullptr when the system has no such runner.
+  virtual std::unique_ptr<ProjectionFollower> followCustomerCounts(
+      std::optional<std::chrono::milliseconds> interval) {
+    (void)interval;
+    return nullptr;
+  }
 };
 
 class Workload {

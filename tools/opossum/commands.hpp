@@ -6,9 +6,10 @@
 
 namespace opossum::cli {
 
-void registerEventCommands(CLI::App& app, int& status);     // info read last append tail
-void registerTransferCommands(CLI::App& app, int& status);  // export import
-void registerVerifyCommands(CLI::App& app, int& status);    // verify reindex
-void registerAdminCommands(CLI::App& app, int& status);     // plugins delete-store
+void registerEventCommands(CLI::App& app, int& status);       // info read last append tail
+void registerTransferCommands(CLI::App& app, int& status);    // export import
+void registerVerifyCommands(CLI::App& app, int& status);      // verify reindex
+void registerAdminCommands(CLI::App& app, int& status);       // plugins delete-store
+void registerProjectionCommands(CLI::App& app, int& status);  // projections list|status|rebuild
 
 }  // namespace opossum::cli

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   registerTransferCommands(app, status);
   registerVerifyCommands(app, status);
   registerAdminCommands(app, status);
+  registerProjectionCommands(app, status);
 
   try {
     app.parse(argc, argv);

@@ -62,6 +62,9 @@ class Generation {
   void put(StateEntry entry);
   void erase(const std::string& key);
   std::size_t dirtyCount() const { return dirty_.size(); }
+  // Instances held in memory: unflushed changes plus the cache (bounded by flushing and
+  // cacheSize, never by the number of keys).
+  std::size_t instancesInMemory() const { return dirty_.size() + cache_.size(); }
   // Writes the changes and then `commit` (when given) atomically; a no-op without either.
   void flush(const std::optional<CommitFile>& commit);
   // Forgets unflushed changes (after a failure).

@@ -1,0 +1,39 @@
+// A projection's instances live on disk: memory holds the unflushed changes and a bounded cache,
+// whatever the number of keys (the rebuilder flushes every flushInterval events).
+#include <catch2/catch.hpp>
+
+#include "projection_generation.hpp"
+#include "temp_dir.hpp"
+
+using namespace opossum;
+
+TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instances in memory") {
+  test::TempDir dir;
+  detail::GenerationSettings settings;
+  settings.root = dir.path();
+  settings.directory = dir / "counter" / "g1";
+  settings.projection = "counter";
+  settings.fileSystem = sdk::posixFileSystem();
+  settings.durable = false;
+  settings.cacheSize = 50;
+  detail::Generation generation(settings);
+  constexpr std::size_t kKeys = 5000, kFlushEvery = 100;
+  std::size_t peak = 0;
+  for (std::size_t i = 0; i < kKeys; ++i) {
+    std::string key = "customer-" + std::to_string(i);
+    auto current = generation.load(key);
+    REQUIRE_FALSE(current);
+    generation.put({key, {}, "{\"count\":1}"});
+    if ((i + 1) % kFlushEvery == 0) generation.flush(std::nullopt);
+    peak = std::max(peak, generation.instancesInMemory());
+  }
+  generation.flush(std::nullopt);
+  REQUIRE(peak <= kFlushEvery + settings.cacheSize);
+  // Every instance is on disk and reads back, still within the bound.
+  for (std::size_t i = 0; i < kKeys; i += 997) {
+    auto entry = generation.load("customer-" + std::to_string(i));
+    REQUIRE(entry);
+    REQUIRE(entry->json == "{\"count\":1}");
+    REQUIRE(generation.instancesInMemory() <= settings.cacheSize);
+  }
+}

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "opossum/event_store.hpp"
+#include "opossum/sdk/utf8.hpp"
 
 namespace opossum::detail {
 
 inline constexpr std::size_t kMaxEventTypeBytes = 256;
 inline constexpr std::size_t kMaxTagBytes = 1024;
 
-bool isValidUtf8(std::string_view text);
+using sdk::isValidUtf8;
 
 // Validates one event and returns it with exact duplicate tags collapsed (order kept); error
 // messages start with `prefix` (e.g. "event 3: "). The timestamp is left as given.

@@ -1,5 +1,7 @@
 #include "cbor_serializer.hpp"
 
+#include "opossum/sdk/utf8.hpp"
+
 #include <cbor.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -49,39 +51,6 @@ std::string quoted(std::string_view text) {
 
 // Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), as RFC 8949 requires
 // of text strings.
-bool validUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned low = 0x80, high = 0xbf;  // allowed range of the second byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      length = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      length = 3;
-      if (c == 0xe0) low = 0xa0;
-      if (c == 0xed) high = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      length = 4;
-      if (c == 0xf0) low = 0x90;
-      if (c == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i < length; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xbf) return false;
-    }
-    p += length;
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Unsigned integers of any size, little-endian base 2^32: just enough arithmetic to convert
@@ -362,7 +331,7 @@ class PayloadEncoder {
   }
   bool String(const char* text, rj::SizeType length, bool) {
     // The reader validates the bytes but lets an escaped lone surrogate (\udc00) through.
-    if (!validUtf8({text, length})) {
+    if (!sdk::isValidUtf8({text, length})) {
       error_ =
           "the event payload has a string with an unpaired UTF-16 surrogate escape (\\udc00 to "
           "\\udfff), which is not Unicode text";
@@ -418,7 +387,8 @@ void encodePayload(Encoder& out, std::string_view payload) {
 }
 
 void encodeText(Encoder& out, std::string_view text, const char* what) {
-  if (!validUtf8(text)) throw InvalidArgumentError(std::string(what) + " is not valid UTF-8");
+  if (!sdk::isValidUtf8(text))
+    throw InvalidArgumentError(std::string(what) + " is not valid UTF-8");
   out.text(text);
 }
 
@@ -758,7 +728,7 @@ class CborReader {
   }
 
   bool checkText(std::string_view text, const char* what) {
-    if (validUtf8(text)) return true;
+    if (sdk::isValidUtf8(text)) return true;
     fail(std::string(what) + " is not valid UTF-8");
     return false;
   }

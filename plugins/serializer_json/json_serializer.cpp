@@ -1,5 +1,7 @@
 #include "json_serializer.hpp"
 
+#include "opossum/sdk/utf8.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -59,45 +61,13 @@ std::string parseErrorMessage(const rj::ParseResult& result) {
 
 // Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), as the reader
 // checks on the way back; a string that fails here would make the file unreadable.
-bool validUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned low = 0x80, high = 0xbf;  // allowed range of the second byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      length = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      length = 3;
-      if (c == 0xe0) low = 0xa0;
-      if (c == 0xed) high = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      length = 4;
-      if (c == 0xf0) low = 0x90;
-      if (c == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i < length; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xbf) return false;
-    }
-    p += length;
-  }
-  return true;
-}
 
 void writeString(Writer& writer, std::string_view text, const char* what) {
   if (text.size() > std::numeric_limits<rj::SizeType>::max()) {
     throw InvalidArgumentError(std::string(what) + " is too long to serialize");
   }
-  if (!validUtf8(text)) throw InvalidArgumentError(std::string(what) + " is not valid UTF-8");
+  if (!sdk::isValidUtf8(text))
+    throw InvalidArgumentError(std::string(what) + " is not valid UTF-8");
   writer.String(text.data(), static_cast<rj::SizeType>(text.size()));
 }
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "opossum/errors.hpp"
-#include "projection_file_names.hpp"
+#include "opossum/sdk/file_names.hpp"
 
 namespace opossum::detail {
 
@@ -217,10 +217,10 @@ void Generation::cache(const std::string& key, std::optional<StateEntry> entry) 
 std::optional<StateEntry> Generation::load(const std::string& key) {
   if (auto it = dirty_.find(key); it != dirty_.end()) return it->second.next;
   if (auto hit = cached(key)) return *hit;
-  auto entry = readState(fileStem(key));
+  auto entry = readState(sdk::fileStem(key));
   if (entry && entry->key != key) {
     throw CorruptionError("projection '" + settings_.projection + "': state file '" +
-                          statePath(fileStem(key)).string() + "' holds key '" + entry->key +
+                          statePath(sdk::fileStem(key)).string() + "' holds key '" + entry->key +
                           "', expected '" + key + "'");
   }
   cache(key, entry);
@@ -296,16 +296,16 @@ void Generation::flush(const std::optional<CommitFile>& commit) {
     journal += '\n';
   }
   for (const auto& [key, change] : dirty_) {
-    const std::string stem = fileStem(key);
+    const std::string stem = sdk::fileStem(key);
     static const std::vector<Tag> kNone;
     const std::vector<Tag>& next = change.next ? change.next->tags : kNone;
     for (const Tag& tag : next) {
-      if (!contains(change.diskTags, tag)) journal += opLine({"tag+", tagStem(tag), stem});
+      if (!contains(change.diskTags, tag)) journal += opLine({"tag+", sdk::tagFileStem(tag), stem});
     }
     journal +=
         change.next ? opLine({"put", stem, envelope(*change.next)}) : opLine({"del", stem, ""});
     for (const Tag& tag : change.diskTags) {
-      if (!contains(next, tag)) journal += opLine({"tag-", tagStem(tag), stem});
+      if (!contains(next, tag)) journal += opLine({"tag-", sdk::tagFileStem(tag), stem});
     }
   }
   try {
@@ -442,7 +442,7 @@ std::vector<StateEntry> Generation::all() {
 std::vector<StateEntry> Generation::withTags(const std::vector<Tag>& tags) {
   if (tags.empty()) return all();
   std::vector<std::string> stems =
-      fs_.listDirectory(settings_.directory / "tags" / tagStem(tags[0]));
+      fs_.listDirectory(settings_.directory / "tags" / sdk::tagFileStem(tags[0]));
   std::sort(stems.begin(), stems.end());
   std::vector<StateEntry> out;
   for (const std::string& stem : stems) {

@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "event_store.hpp"
-#include "projection_file_names.hpp"
+#include "opossum/sdk/file_names.hpp"
 #include "projection_plugins.hpp"
 #include "validation.hpp"
 
@@ -280,7 +280,7 @@ void ProjectionManagerCore::registerProjection(JsonProjection projection) {
   }
   if (!projection.apply) throw InvalidArgumentError("projection '" + name + "': apply is missing");
   auto slot = std::make_shared<ProjectionSlot>();
-  slot->stem = fileStem(name);
+  slot->stem = sdk::fileStem(name);
   if (slot->stem == kCheckpointsFolder.string()) {
     throw InvalidArgumentError("projection name '" + name + "' is reserved");
   }

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "opossum/projections.hpp"
-#include "projection_file_names.hpp"
+#include "opossum/sdk/file_names.hpp"
 #include "projection_manager.hpp"
 
 namespace opossum {

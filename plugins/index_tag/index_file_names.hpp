@@ -13,17 +13,7 @@ namespace opossum::plugins::tag_index {
 inline constexpr std::string_view kFormatName = "opossum-tag-index";
 inline constexpr int kFormatVersion = 1;
 
-// Encoded names longer than this are shortened to a readable prefix plus a SHA-256.
-inline constexpr std::size_t kMaxEncodedName = 200;
-
-// Percent-encodes every byte outside [a-z0-9_-] (uppercase hex), so the result is injective,
-// never contains '=', '.' or '~', and differs from any other result in more than letter case.
-std::string encodeName(std::string_view raw);
-
-// A file name stem (without ".idx"): the encoded name, or when longer than kMaxEncodedName a
-// prefix of it, '~' and the SHA-256 of the whole encoded name.
-std::string shortenName(const std::string& encoded);
-
+// File names come from sdk::fileStem and sdk::tagFileStem (opossum/sdk/file_names.hpp).
 // Paths relative to the index folder.
 std::filesystem::path typeFilePath(std::string_view eventType);
 std::filesystem::path tagFilePath(const Tag& tag);

@@ -13,9 +13,9 @@
 #include "line_format.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/sdk/conformance/index_suite.hpp"
+#include "opossum/sdk/file_names.hpp"
 #include "opossum/sdk/file_system.hpp"
 #include "posting_list.hpp"
-#include "sha256.hpp"
 #include "tag_index.hpp"
 #include "temp_dir.hpp"
 
@@ -104,20 +104,21 @@ TEST_CASE("tag-index implementation conforms", "[index][tag-index]") {
 }
 
 TEST_CASE("sha256 matches the FIPS 180-4 examples", "[index][tag-index]") {
-  REQUIRE(ti::sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  REQUIRE(ti::sha256Hex("abc") ==
+  REQUIRE(opossum::sdk::sha256Hex("") ==
+          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  REQUIRE(opossum::sdk::sha256Hex("abc") ==
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  REQUIRE(ti::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+  REQUIRE(opossum::sdk::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  REQUIRE(ti::sha256Hex(std::string(1000000, 'a')) ==
+  REQUIRE(opossum::sdk::sha256Hex(std::string(1000000, 'a')) ==
           "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST_CASE("index file names are injective, case-safe and short", "[index][tag-index]") {
-  REQUIRE(ti::encodeName("abc-_09") == "abc-_09");
-  REQUIRE(ti::encodeName("A") == "%41");
-  REQUIRE(ti::encodeName("a=b/c.%") == "a%3Db%2Fc%2E%25");
-  REQUIRE(ti::encodeName("\xC3\xBC") == "%C3%BC");
+  REQUIRE(opossum::sdk::encodeFileName("abc-_09") == "abc-_09");
+  REQUIRE(opossum::sdk::encodeFileName("A") == "%41");
+  REQUIRE(opossum::sdk::encodeFileName("a=b/c.%") == "a%3Db%2Fc%2E%25");
+  REQUIRE(opossum::sdk::encodeFileName("\xC3\xBC") == "%C3%BC");
   REQUIRE(ti::tagFilePath({"a=b", "c"}) != ti::tagFilePath({"a", "b=c"}));
   REQUIRE(ti::tagFilePath({"k", ""}) == fs::path("tags/k=.idx"));
   REQUIRE(ti::typeFilePath("..") == fs::path("event-types/%2E%2E.idx"));
@@ -150,20 +151,22 @@ TEST_CASE("index file names are injective, case-safe and short", "[index][tag-in
       // A readable prefix, then '~', then 64 hex digits of the full encoded name.
       REQUIRE(name.rfind("%51%51%51", 0) == 0);
       std::string hash = name.substr(name.find('~') + 1, 64);
-      REQUIRE(hash == ti::sha256Hex(ti::encodeName(tag.key) + "=" + ti::encodeName(tag.value)));
+      REQUIRE(hash == opossum::sdk::sha256Hex(opossum::sdk::encodeFileName(tag.key) + "=" +
+                                              opossum::sdk::encodeFileName(tag.value)));
       longNames.insert(lower(name));
     }
     REQUIRE(longNames.size() == 3);
     // Never cut inside a %XX triple.
     for (std::size_t shift = 0; shift < 3; ++shift) {
-      std::string name = ti::shortenName(std::string(shift, 'x') + ti::encodeName(longKey));
+      std::string name = opossum::sdk::shortenFileName(std::string(shift, 'x') +
+                                                       opossum::sdk::encodeFileName(longKey));
       std::string prefix = name.substr(0, name.find('~'));
       REQUIRE(prefix.size() >= 115);
       REQUIRE(prefix.substr(shift).size() % 3 == 0);
     }
     // Names up to the limit stay as they are.
-    REQUIRE(ti::shortenName(std::string(200, 'x')) == std::string(200, 'x'));
-    REQUIRE(ti::shortenName(std::string(201, 'x')).size() == 120 + 1 + 64);
+    REQUIRE(opossum::sdk::shortenFileName(std::string(200, 'x')) == std::string(200, 'x'));
+    REQUIRE(opossum::sdk::shortenFileName(std::string(201, 'x')).size() == 120 + 1 + 64);
   }
 }
 

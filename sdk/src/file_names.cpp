@@ -1,9 +1,9 @@
-#include "projection_file_names.hpp"
+#include "opossum/sdk/file_names.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace opossum::detail {
+namespace opossum::sdk {
 
 namespace {
 
@@ -90,10 +90,8 @@ std::string encodeFileName(std::string_view raw) {
   return out;
 }
 
-namespace {
-
-std::string shorten(const std::string& encoded) {
-  if (encoded.size() <= kMaxProjectionFileStem) return encoded;
+std::string shortenFileName(const std::string& encoded) {
+  if (encoded.size() <= kMaxFileStem) return encoded;
   // Keep the prefix readable: never cut inside a %XX triple.
   std::size_t cut = 120;
   if (encoded[cut - 1] == '%') {
@@ -104,13 +102,11 @@ std::string shorten(const std::string& encoded) {
   return encoded.substr(0, cut) + "~" + sha256Hex(encoded);
 }
 
-}  // namespace
+std::string fileStem(std::string_view raw) { return shortenFileName(encodeFileName(raw)); }
 
-std::string fileStem(std::string_view raw) { return shorten(encodeFileName(raw)); }
-
-std::string tagStem(const Tag& tag) {
+std::string tagFileStem(const Tag& tag) {
   // '=' never appears in an encoded name, so key and value stay apart.
-  return shorten(encodeFileName(tag.key) + "=" + encodeFileName(tag.value));
+  return shortenFileName(encodeFileName(tag.key) + "=" + encodeFileName(tag.value));
 }
 
-}  // namespace opossum::detail
+}  // namespace opossum::sdk

@@ -1,6 +1,7 @@
 #include "opossum/sdk/conformance/storage_suite.hpp"
 
 #include <stdlib.h>
+#include <atomic>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -49,7 +50,7 @@ Timestamp millis(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{m
 
 // A prepared event: valid, timestamp set.
 NewEvent event(std::string type, std::vector<Tag> tags = {}, std::string json = "{}") {
-  static std::int64_t clock = 1'796'000'523'123;
+  static std::atomic<std::int64_t> clock{1'796'000'523'123};  // events are made on many threads
   NewEvent e;
   e.event.eventType = std::move(type);
   e.event.event = std::move(json);

@@ -24,13 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const bool kPluginPathSet = (opossum::test::usePluginDir(), true);
+using opossum::test::nanos;
+using opossum::test::options;
+using opossum::test::positionsOf;
 
-std::vector<Position> positionsOf(const std::vector<SequencedEvent>& events) {
-  std::vector<Position> out;
-  for (const auto& e : events) out.push_back(e.position);
-  return out;
-}
+const bool kPluginPathSet = (opossum::test::usePluginDir(), true);
 
 std::vector<Position> range(Position from, Position to) {  // inclusive; descending when from > to
   std::vector<Position> out;
@@ -40,19 +38,6 @@ std::vector<Position> range(Position from, Position to) {  // inclusive; descend
     for (Position p = from; p >= to; --p) out.push_back(p);
   }
   return out;
-}
-
-ReadOptions options(bool descending, std::optional<Position> from = std::nullopt,
-                    std::optional<std::size_t> max = std::nullopt) {
-  ReadOptions o;
-  o.descending = descending;
-  o.fromPosition = from;
-  o.maxCount = max;
-  return o;
-}
-
-Timestamp nanos(std::int64_t n) {
-  return Timestamp{std::chrono::duration_cast<Timestamp::duration>(std::chrono::nanoseconds{n})};
 }
 
 struct Fixture {

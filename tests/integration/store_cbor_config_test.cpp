@@ -27,24 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<Position> positionsOf(const std::vector<SequencedEvent>& events) {
-  std::vector<Position> out;
-  for (const auto& e : events) out.push_back(e.position);
-  return out;
-}
-
-ReadOptions options(bool descending, std::optional<Position> from = std::nullopt,
-                    std::optional<std::size_t> max = std::nullopt) {
-  ReadOptions o;
-  o.descending = descending;
-  o.fromPosition = from;
-  o.maxCount = max;
-  return o;
-}
-
-Timestamp nanos(std::int64_t n) {
-  return Timestamp{std::chrono::duration_cast<Timestamp::duration>(std::chrono::nanoseconds{n})};
-}
+using opossum::test::nanos;
+using opossum::test::options;
+using opossum::test::positionsOf;
 
 std::string readFile(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

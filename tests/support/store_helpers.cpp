@@ -1,5 +1,7 @@
 #include "store_helpers.hpp"
 
+#include <chrono>
+
 #include <rapidjson/document.h>
 #include <stdlib.h>
 
@@ -150,6 +152,24 @@ std::string jsonMismatch(const std::string& expected, const std::string& actual)
   if (b.HasParseError()) return "actual text is not JSON: " + actual;
   auto d = valueMismatch(a, b, "");
   return d.empty() ? "" : d + " (expected " + expected + ", got " + actual + ")";
+}
+
+std::vector<Position> positionsOf(const std::vector<SequencedEvent>& events) {
+  std::vector<Position> out;
+  for (const auto& e : events) out.push_back(e.position);
+  return out;
+}
+
+ReadOptions options(bool descending, std::optional<Position> from, std::optional<std::size_t> max) {
+  ReadOptions o;
+  o.descending = descending;
+  o.fromPosition = from;
+  o.maxCount = max;
+  return o;
+}
+
+Timestamp nanos(std::int64_t n) {
+  return Timestamp{std::chrono::duration_cast<Timestamp::duration>(std::chrono::nanoseconds{n})};
 }
 
 }  // namespace opossum::test

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,5 +44,14 @@ long long payloadNumber(const std::string& json, const std::string& name);
 // "" when the two JSON texts are the same value (object members in the same order, numbers equal
 // in value), else where they differ or which text is not JSON.
 std::string jsonMismatch(const std::string& expected, const std::string& actual);
+
+// The positions of `events`, in order.
+std::vector<Position> positionsOf(const std::vector<SequencedEvent>& events);
+
+ReadOptions options(bool descending, std::optional<Position> from = std::nullopt,
+                    std::optional<std::size_t> max = std::nullopt);
+
+// A timestamp `n` nanoseconds after the epoch.
+Timestamp nanos(std::int64_t n);
 
 }  // namespace opossum::test

@@ -39,6 +39,8 @@ class TagIndex : public sdk::Index {
   std::vector<Position> positions(const Query& query, const ReadOptions& options,
                                   Position head) override;
   void add(std::span<const sdk::IndexedEvent> events) override;
+  // add() writes the posting files itself, so there is nothing left to write.
+  void materialize(Position) override {}
   void truncateAfter(Position head) override;
   void reset() override;
   void addTags(std::span<const sdk::IndexedEvent> additions) override;

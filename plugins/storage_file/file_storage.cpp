@@ -17,6 +17,10 @@ namespace {
 constexpr const char* kStorageName = "file-per-event";
 constexpr int kStorageVersion = 1;
 constexpr std::uint64_t kDefaultJournalCapacity = 4 << 20;
+constexpr std::uint64_t kDefaultJournalMaxCapacity = 256 << 20;
+// Events the background worker writes per hold of .materialize.lock, so that a checkpoint waiting
+// for the lock waits for one chunk at most.
+constexpr std::size_t kMaterializeChunk = 256;
 constexpr std::uint64_t kDefaultCacheBytes = 32 << 20;
 
 void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& message) {
@@ -70,24 +74,38 @@ std::string recorded(const rapidjson::Document& doc, const char* part) {
 
 }  // namespace
 
-FileStorage::FileStorage(const sdk::StorageContext& context) : context_(context) {
+FileStorage::FileStorage(const sdk::StorageContext& context)
+    : context_(context),
+      materializer_([this](std::stop_token stop) { return backgroundRound(stop); },
+                    [this] { publishPendingMark(std::chrono::milliseconds(0)); },
+                    [this](const std::exception& e) {
+                      log(context_, sdk::LogLevel::warn,
+                          "writing event files of " + dir_.string() +
+                              " from the journal failed (retrying): " + e.what());
+                    }) {
   if (!context_.serializer || !context_.index || !context_.fileSystem) {
     throw InvalidArgumentError(
         "storage 'file-per-event' needs a serializer, an index and a file system");
   }
   sdk::OptionReader options(context_.options, "storage plugin 'file-per-event'");
   journalCapacity_ = options.getUnsigned("journalCapacityBytes", kDefaultJournalCapacity);
+  journalMaxCapacity_ = options.getUnsigned("journalMaxBytes", kDefaultJournalMaxCapacity);
   cache_ = std::make_unique<EventCache>(options.getUnsigned("eventCacheBytes", kDefaultCacheBytes));
   options.finish();
   if (journalCapacity_ < 4096) {
     throw ConfigError(
         "storage plugin 'file-per-event': journalCapacityBytes must be at least 4096");
   }
+  if (journalMaxCapacity_ < journalCapacity_) {
+    throw ConfigError(
+        "storage plugin 'file-per-event': journalMaxBytes must be at least journalCapacityBytes");
+  }
   dir_ = context_.storeDirectory;
   eventsDir_ = dir_ / "events";
   ledgerPath_ = dir_ / "ledger.json";
   journalPath_ = dir_ / "journal.log";
   lockPath_ = dir_ / ".store.lock";
+  materializeLockPath_ = dir_ / ".materialize.lock";
   manifestPath_ = dir_ / "manifest.json";
   migrationPath_ = dir_ / "tag-migration.json";
   extension_ = context_.serializer->fileExtension();
@@ -96,10 +114,28 @@ FileStorage::FileStorage(const sdk::StorageContext& context) : context_(context)
   checkManifest();  // before touching anything: never write into a store of another format
   auto lock = lockStore({});
   std::lock_guard guard(writeMutex_);
-  prepareLocked();
+  Ledger ledger = prepareLocked();
+  // Files a crashed or closed writer left in the journal only.
+  if (ledger.materialized < ledger.position) materializer_.notify();
 }
 
-FileStorage::~FileStorage() = default;
+FileStorage::~FileStorage() {
+  if (!materializer_.started()) return;
+  materializer_.stop();
+  // Closing writes what is left, so the files of every append exist once its store is closed.
+  try {
+    bool done = false;
+    {
+      auto lock = lockMaterializer({});
+      materializeHeld(true, {}, done);
+    }
+    publishPendingMark(context_.crossProcessLockTimeout);
+  } catch (const std::exception& e) {
+    log(context_, sdk::LogLevel::warn,
+        "closing " + dir_.string() + ": event files not written yet (" + e.what() +
+            "); the next user of the store writes them");
+  }
+}
 
 fs::path FileStorage::eventPath(Position position) const {
   char name[32];
@@ -109,6 +145,10 @@ fs::path FileStorage::eventPath(Position position) const {
 
 std::unique_ptr<sdk::FileLock> FileStorage::lockStore(std::stop_token cancel) {
   return context_.fileSystem->lock(lockPath_, context_.crossProcessLockTimeout, cancel);
+}
+
+std::unique_ptr<sdk::FileLock> FileStorage::lockMaterializer(std::stop_token cancel) {
+  return context_.fileSystem->lock(materializeLockPath_, context_.crossProcessLockTimeout, cancel);
 }
 
 void FileStorage::checkManifest() {
@@ -144,6 +184,11 @@ void FileStorage::noteGeneration(const std::string& generation) {
     // what the index holds in memory.
     context_.index->reset();
     cache_->clear();
+    {
+      std::lock_guard guard(readerMutex_);
+      readerJournal_.reset();
+      window_.reset();
+    }
     knownGeneration_ = generation;
   }
 }
@@ -170,7 +215,9 @@ Ledger FileStorage::initializeLocked() {
   files.createDirectories(dir_ / "indices");
   files.createDirectories(dir_ / "projections");
   if (!files.exists(manifestPath_)) files.replaceFile(manifestPath_, manifestText(context_), true);
-  Ledger ledger{newGeneration(), 0, 0, 0, currentBootId()};
+  Ledger ledger;
+  ledger.generation = newGeneration();
+  ledger.bootId = currentBootId();
   journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
   journalGeneration_ = ledger.generation;
   writeLedger(files, ledgerPath_, ledger, true);
@@ -188,6 +235,7 @@ Ledger FileStorage::prepareLocked() {
     journalGeneration_ = ledger->generation;
   }
   if (ledger->bootId != currentBootId()) {
+    auto materializing = lockMaterializer({});
     recoverLocked(*ledger, true);
   } else if (journal_->readAt(ledger->journalOffset, ledger->position + 1)) {
     recoverLocked(*ledger, false);
@@ -212,16 +260,6 @@ std::vector<sdk::IndexedEvent> FileStorage::indexEntries(const JournalRecord& re
         {record.firstPosition + i, std::move(event.event.eventType), std::move(event.event.tags)});
   }
   return entries;
-}
-
-void FileStorage::writeEventFiles(const JournalRecord& record, bool replacing) {
-  auto& files = *context_.fileSystem;
-  for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
-    fs::path path = eventPath(record.firstPosition + i);
-    if (replacing) files.remove(path);  // it may be write-protected
-    files.openWritable(path, sdk::OpenMode::truncate)->append(record.eventFiles[i]);
-    if (context_.writeProtectEventFiles) files.setReadOnly(path, true);
-  }
 }
 
 void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
@@ -255,13 +293,15 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
     }
     journalEnd = offset;
   }
+  // The event files of the records are written again by the materializer (after another boot
+  // they may be lost); until then readers find the events in the journal.
   context_.index->truncateAfter(base);
   Position done = base;
   for (const auto& record : records) {
-    writeEventFiles(record, true);
     context_.index->add(indexEntries(record));
     done = record.lastPosition();
   }
+
   // Events the ledger counts but the journal no longer holds are indexed again from their files
   // (after a power loss that the non-durable mode did not guard against).
   while (done < head) {
@@ -297,6 +337,11 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
   }
   ledger.position = done;
   ledger.journalOffset = journalEnd;
+  if (wholeJournal) {
+    ledger.materialized = records.empty() ? done : std::min(ledger.materialized, base);
+    ledger.materializedOffset = 0;
+  }
+  ledger.materialized = std::min(ledger.materialized, done);
   ledger.bootId = currentBootId();
   writeLedger(files, ledgerPath_, ledger, context_.flushEventsImmediately);
 }
@@ -306,10 +351,11 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   std::lock_guard guard(writeMutex_);
   auto lock = lockStore(cancel);
   Ledger ledger = prepareLocked();
+  foldPendingMark(ledger);
   const Position head = ledger.position;
 
   std::vector<sdk::AppendResult> results(requests.size());
-  JournalRecord record{head + 1, {}};
+  JournalRecord record{head + 1, {}, {}};
   std::vector<sdk::IndexedEvent> entries;
   std::vector<SequencedEvent> accepted;  // in this group, not yet in the index
   const std::uint64_t epoch = cache_->epoch();
@@ -345,37 +391,15 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
 
   auto& files = *context_.fileSystem;
   std::uint64_t size = Journal::encodedSize(record);
-  if (!journal_->fits(ledger.journalOffset, size) && ledger.journalOffset > 0) {
-    // Checkpoint: once every file the journal covers is durable, its space can be reused.
-    if (context_.flushEventsImmediately) files.syncFileSystem(dir_);
-    ledger.journalOffset = 0;
-    writeLedger(files, ledgerPath_, ledger, false);
-  }
+  if (!journal_->fits(ledger.journalOffset, size)) makeRoomLocked(ledger, size);
   std::uint64_t next = 0;
-  bool syncing = false;
   try {
     next = journal_->write(ledger.journalOffset, record, false);
-    if (context_.flushEventsImmediately) {
-      syncWorker_.start([this] { journal_->sync(); });
-      syncing = true;
-    }
-    writeEventFiles(record, false);
     context_.index->add(entries);
-    if (syncing) {
-      syncing = false;
-      syncWorker_.wait();  // the commit point
-    }
+    if (context_.flushEventsImmediately) journal_->sync();  // the commit point
   } catch (...) {
-    if (syncing) {
-      try {
-        syncWorker_.wait();
-      } catch (...) {
-        // The first error is the one reported.
-      }
-    }
     // Not acknowledged, so it must not appear later either: undo what reached the disk.
     journal_->invalidate(ledger.journalOffset);
-    for (Position p = head + 1; p <= record.lastPosition(); ++p) files.remove(eventPath(p));
     context_.index->truncateAfter(head);
     throw;
   }
@@ -385,7 +409,126 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   // Cached as a reader would get it from the file (serializers may normalise the payload).
   for (const auto& bytes : record.eventFiles)
     cache_->put(context_.serializer->deserialize(bytes), epoch);
+  materializer_.notify();
   return results;
+}
+
+void FileStorage::makeRoomLocked(Ledger& ledger, std::uint64_t size) {
+  journal_->refreshCapacity();
+  if (journal_->fits(ledger.journalOffset, size)) return;
+  if (ledger.journalOffset == 0) return;  // a record larger than the journal: it grows
+  if (ledger.materialized < ledger.position && journal_->capacity() < journalMaxCapacity_) {
+    // The files lag behind (a burst of appends): keep the journal instead of waiting for them.
+    journal_->grow(std::min(journalMaxCapacity_,
+                            std::max(2 * journal_->capacity(), ledger.journalOffset + size)));
+    if (journal_->fits(ledger.journalOffset, size)) return;
+  }
+  // Checkpoint: once every file the journal covers is written and durable, its space can be
+  // reused.
+  materializeAllLocked(ledger);
+  if (context_.flushEventsImmediately) context_.fileSystem->syncFileSystem(dir_);
+  ledger.journalOffset = 0;
+  ledger.materializedOffset = 0;
+  writeLedger(*context_.fileSystem, ledgerPath_, ledger, false);
+}
+
+void FileStorage::materializeAllLocked(Ledger& ledger) {
+  foldPendingMark(ledger);
+  if (ledger.materialized >= ledger.position) return;
+  auto lock = lockMaterializer({});
+  bool done = false;
+  Mark mark = materializeHeld(true, {}, done);
+  if (mark.generation == ledger.generation && mark.position > ledger.materialized) {
+    ledger.materialized = mark.position;
+    ledger.materializedOffset = mark.offset;
+  }
+  if (ledger.materialized < ledger.position) {
+    throw CorruptionError("store " + dir_.string() + ": the event files after position " +
+                          std::to_string(ledger.materialized) +
+                          " could not be written from the journal");
+  }
+}
+
+void FileStorage::foldPendingMark(Ledger& ledger) {
+  std::lock_guard guard(markMutex_);
+  if (pendingMark_.generation == ledger.generation && pendingMark_.position > ledger.materialized &&
+      pendingMark_.position <= ledger.position) {
+    ledger.materialized = pendingMark_.position;
+    ledger.materializedOffset = pendingMark_.offset;
+  }
+}
+
+FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, bool& done) {
+  auto& files = *context_.fileSystem;
+  done = true;
+  auto ledger = readLedger(files, ledgerPath_);
+  if (!ledger) return {};
+  foldPendingMark(*ledger);
+  Mark mark{ledger->generation, ledger->materialized, ledger->materializedOffset};
+  if (mark.position >= ledger->position) return mark;
+  auto journal = Journal::openForReading(context_.fileSystem, journalPath_);
+  // Each file is written in a folder of its own and renamed into events/, so that whoever lists
+  // events/ sees whole files only. What a crashed writer left there is garbage.
+  const fs::path staging = dir_ / ".materializing";
+  for (const auto& name : files.listDirectory(staging)) files.remove(staging / name);
+  files.createDirectories(staging);
+  Position expected = mark.position + 1;
+  std::uint64_t offset = mark.offset;
+  std::size_t written = 0;
+  while (expected <= ledger->position && (all || written < kMaterializeChunk)) {
+    if (!all && stop.stop_requested()) break;
+    auto record = journal ? journal->readAt(offset, expected, &offset) : std::nullopt;
+    if (!record) {
+      throw CorruptionError("journal '" + journalPath_.string() + "' has no record of position " +
+                            std::to_string(expected) + " at offset " + std::to_string(offset) +
+                            ", although its event file was never written");
+    }
+    for (std::size_t i = 0; i < record->eventFiles.size(); ++i) {
+      fs::path path = eventPath(record->firstPosition + i);
+      fs::path staged = staging / path.filename();
+      files.openWritable(staged, sdk::OpenMode::truncate)->append(record->eventFiles[i]);
+      if (context_.writeProtectEventFiles) files.setReadOnly(staged, true);
+      files.rename(staged, path);
+    }
+    written += record->eventFiles.size();
+    expected = record->lastPosition() + 1;
+  }
+  context_.index->materialize(expected - 1);
+  mark.position = expected - 1;
+  mark.offset = offset;
+  {
+    std::lock_guard guard(markMutex_);
+    if (pendingMark_.generation != mark.generation || pendingMark_.position < mark.position) {
+      pendingMark_ = mark;
+    }
+  }
+  done = mark.position >= ledger->position;
+  return mark;
+}
+
+void FileStorage::publishPendingMark(std::chrono::milliseconds wait) {
+  std::unique_ptr<sdk::FileLock> lock;
+  try {
+    lock = context_.fileSystem->lock(lockPath_, wait, {});
+  } catch (const LockTimeoutError&) {
+    return;  // a committer is at work; it takes the mark into its ledger update
+  }
+  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  if (!ledger) return;
+  Position before = ledger->materialized;
+  foldPendingMark(*ledger);
+  if (ledger->materialized != before) {
+    writeLedger(*context_.fileSystem, ledgerPath_, *ledger, false);
+  }
+}
+
+bool FileStorage::backgroundRound(std::stop_token stop) {
+  bool done = false;
+  {
+    auto lock = lockMaterializer(stop);
+    materializeHeld(false, stop, done);
+  }
+  return !done;
 }
 
 std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>& positions,
@@ -398,6 +541,12 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
       events.push_back(std::move(*cached));
       continue;
     }
+    if (auto journaled = readFromJournal(p, view, vanished)) {
+      events.push_back(std::move(*journaled));
+      cache_->put(events.back(), epoch);
+      continue;
+    }
+    if (vanished) return {};
     fs::path path = eventPath(p);
     auto bytes = context_.fileSystem->readFile(path);
     if (!bytes) {
@@ -425,6 +574,40 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
   return events;
 }
 
+std::optional<SequencedEvent> FileStorage::readFromJournal(Position position, const View& view,
+                                                           bool& vanished) {
+  std::shared_ptr<Journal> journal;
+  {
+    std::lock_guard guard(readerMutex_);
+    if (!readerJournal_) {
+      readerJournal_ = Journal::openForReading(context_.fileSystem, journalPath_);
+      // Opened after the ledger was read: make sure it is this generation's journal.
+      auto now = readLedger(*context_.fileSystem, ledgerPath_);
+      if (!now || now->generation != view.generation) {
+        readerJournal_.reset();
+        vanished = true;
+        return std::nullopt;
+      }
+      window_.reset();
+    }
+    journal = readerJournal_;
+  }
+  if (!journal) return std::nullopt;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto location = window_.locate(*journal, position, view.head);
+    if (!location) return std::nullopt;
+    try {
+      SequencedEvent event =
+          context_.serializer->deserialize(journal->readBytes(location->offset, location->length));
+      if (event.position == position) return event;
+    } catch (const Error&) {
+      // Overwritten since the window saw it: the journal was reused.
+    }
+    window_.reset();
+  }
+  return std::nullopt;
+}
+
 std::vector<SequencedEvent> FileStorage::read(const Query& query, const ReadOptions& options) {
   if (options.maxCount && *options.maxCount == 0) return {};
   for (;;) {
@@ -449,12 +632,14 @@ void FileStorage::deleteStore(std::stop_token cancel) {
   std::lock_guard guard(writeMutex_);
   auto lock = lockStore(cancel);
   if (cancel.stop_requested()) throw CancelledError("deleteStore cancelled before it started");
+  // No one may be writing event files from the journal meanwhile.
+  auto materializing = lockMaterializer(cancel);
   auto& files = *context_.fileSystem;
   // The ledger goes first: from then on everyone sees an empty store, even if we stop halfway.
   files.remove(ledgerPath_);
   journal_.reset();
   for (const auto& name : files.listDirectory(dir_)) {
-    if (name != ".store.lock") files.removeAll(dir_ / name);
+    if (name != ".store.lock" && name != ".materialize.lock") files.removeAll(dir_ / name);
   }
   noteGeneration("");
   files.syncDirectory(dir_);
@@ -487,6 +672,8 @@ void FileStorage::finishMigrationStepLocked(Ledger& ledger) {
   // starts afresh.
   journal_->invalidate(0);
   ledger.journalOffset = 0;
+  ledger.materialized = ledger.position;  // a migration starts with every file written
+  ledger.materializedOffset = 0;
   // Other users' cached indexes lack the new tags: the revision tells them to reload.
   ++ledger.tagRevision;
   writeLedger(*context_.fileSystem, ledgerPath_, ledger, context_.flushEventsImmediately);
@@ -501,6 +688,11 @@ TagMigrationResult FileStorage::addTags(
   std::lock_guard guard(writeMutex_);
   auto lock = lockStore(cancel);
   Ledger ledger = prepareLocked();
+  // The migration rewrites event files and posting files: first they must all exist.
+  if (ledger.materialized < ledger.position) {
+    materializeAllLocked(ledger);
+    writeLedger(*context_.fileSystem, ledgerPath_, ledger, false);
+  }
   TagMigrationResult result;
   // First the whole plan, without writing: a factory that throws or returns a bad tag leaves
   // the store untouched.

@@ -2,9 +2,11 @@
 // that commits each group of appends with one sync, and ledger.json naming the committed head.
 //
 // Append (under .store.lock): read the ledger, finish any commit a crashed writer left, check
-// each request's condition through the index, write one journal record (sync: the commit
-// point), write the event files and index entries, then replace the ledger. Readers take no
-// lock: they read the ledger and only look at positions up to its head.
+// each request's condition through the index, write one journal record and the index's
+// positions log, sync the journal (the commit point), then update the ledger. A background
+// worker then writes the event files and the index's posting files from the journal (under
+// .materialize.lock, so one process at a time). Readers take no lock: they read the ledger, look
+// only at positions up to its head, and read the positions still in the journal from there.
 #pragma once
 
 #include <filesystem>
@@ -12,11 +14,12 @@
 #include <mutex>
 #include <string>
 
+#include "background_worker.hpp"
 #include "event_cache.hpp"
 #include "journal.hpp"
+#include "journal_window.hpp"
 #include "ledger.hpp"
 #include "opossum/sdk/storage.hpp"
-#include "sync_worker.hpp"
 #include "tag_migration.hpp"
 
 namespace opossum::plugins::file_storage {
@@ -44,29 +47,53 @@ class FileStorage : public sdk::Storage {
     std::string generation;
     Position head = 0;
   };
+  // How far files have been written from the journal (the ledger's materialized fields).
+  struct Mark {
+    std::string generation;
+    Position position = 0;
+    std::uint64_t offset = 0;
+  };
   // The committed state as the ledger says now (outside the lock).
   View refresh();
   static std::string stateKey(const Ledger& ledger);
   void noteGeneration(const std::string& generation);
   std::unique_ptr<sdk::FileLock> lockStore(std::stop_token cancel);
+  std::unique_ptr<sdk::FileLock> lockMaterializer(std::stop_token cancel);
   // Under the lock: the ledger after creating the store or finishing an interrupted commit.
   Ledger prepareLocked();
   Ledger initializeLocked();
   void checkManifest();
   void recoverLocked(Ledger& ledger, bool wholeJournal);
-  void writeEventFiles(const JournalRecord& record, bool replacing);
+  // Makes room for a record of `size` bytes: grows the journal while files lag behind it, else
+  // writes what is left and checkpoints (syncfs) so the journal can be reused from its start.
+  void makeRoomLocked(Ledger& ledger, std::uint64_t size);
+  // Writes event files and posting files from the journal; the caller holds .materialize.lock.
+  // Everything up to the head when `all`, else a bounded chunk. Sets `done` when the head is
+  // reached. The mark reached is also kept as pendingMark_ for the ledger.
+  Mark materializeHeld(bool all, std::stop_token stop, bool& done);
+  // Under the store lock: everything materialized, recorded in `ledger` (not yet written).
+  void materializeAllLocked(Ledger& ledger);
+  // Takes pendingMark_ into `ledger` when it is ahead (same generation).
+  void foldPendingMark(Ledger& ledger);
+  // Writes pendingMark_ into the ledger if the store lock is free within `wait`.
+  void publishPendingMark(std::chrono::milliseconds wait);
+  bool backgroundRound(std::stop_token stop);
   // Applies one step of a tag migration (idempotent) and makes it durable.
   void applyMigrationLocked(const std::vector<TagAddition>& plan);
   void finishMigrationStepLocked(Ledger& ledger);
   std::vector<sdk::IndexedEvent> indexEntries(const JournalRecord& record) const;
   std::vector<SequencedEvent> loadEvents(const std::vector<Position>& positions, const View& view,
                                          bool& vanished);
+  // The event at `position` from the journal, when it is still there.
+  std::optional<SequencedEvent> readFromJournal(Position position, const View& view,
+                                                bool& vanished);
 
   sdk::StorageContext context_;
-  std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_, manifestPath_,
-      migrationPath_;
+  std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_,
+      materializeLockPath_, manifestPath_, migrationPath_;
   std::string extension_;
   std::uint64_t journalCapacity_;
+  std::uint64_t journalMaxCapacity_;
 
   std::mutex writeMutex_;  // one writer per object; the file lock orders objects and processes
   std::unique_ptr<Journal> journal_;
@@ -75,7 +102,15 @@ class FileStorage : public sdk::Storage {
   std::mutex generationMutex_;
   std::string knownGeneration_;
   std::unique_ptr<EventCache> cache_;
-  SyncWorker syncWorker_;  // syncs the journal while the commit writes the files
+
+  std::mutex readerMutex_;
+  std::shared_ptr<Journal> readerJournal_;  // of knownGeneration_; null until needed
+  JournalWindow window_;
+
+  std::mutex markMutex_;
+  Mark pendingMark_;
+
+  BackgroundWorker materializer_;  // last: stopped before the members it uses go
 };
 
 }  // namespace opossum::plugins::file_storage

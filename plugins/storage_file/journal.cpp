@@ -68,19 +68,38 @@ Journal::Journal(std::shared_ptr<sdk::FileSystem> fs, std::filesystem::path path
   writer_ = fs_->openWritable(path_, sdk::OpenMode::append);
   std::uint64_t size = writer_->size();
   if (size < capacity_) {
-    // Zeros, not a sparse file: later syncs then flush data without extending the file.
-    const std::string zeros(1 << 20, '\0');
-    for (std::uint64_t at = size; at < capacity_; at += zeros.size()) {
-      writer_->writeAt(at, std::string_view(zeros).substr(
-                               0, std::min<std::uint64_t>(zeros.size(), capacity_ - at)));
-    }
-    writer_->sync();
+    capacity_ = size;
+    grow(capacity);
     fs_->syncDirectory(path_.parent_path());
   } else {
     capacity_ = size;
   }
   reader_ = fs_->openReadable(path_);
   if (!reader_) throwIoError("cannot open journal", path_.string(), ENOENT);
+}
+
+std::unique_ptr<Journal> Journal::openForReading(std::shared_ptr<sdk::FileSystem> fs,
+                                                 std::filesystem::path path) {
+  auto reader = fs->openReadable(path);
+  if (!reader) return nullptr;
+  std::unique_ptr<Journal> journal(new Journal());
+  journal->capacity_ = reader->size();
+  journal->fs_ = std::move(fs);
+  journal->path_ = std::move(path);
+  journal->reader_ = std::move(reader);
+  return journal;
+}
+
+void Journal::grow(std::uint64_t capacity) {
+  if (capacity <= capacity_) return;
+  // Zeros, not a sparse file: later syncs then flush data without extending the file.
+  const std::string zeros(1 << 20, '\0');
+  for (std::uint64_t at = capacity_; at < capacity; at += zeros.size()) {
+    writer_->writeAt(at, std::string_view(zeros).substr(
+                             0, std::min<std::uint64_t>(zeros.size(), capacity - at)));
+  }
+  writer_->sync();
+  capacity_ = capacity;
 }
 
 std::uint64_t Journal::encodedSize(const JournalRecord& record) {
@@ -131,17 +150,26 @@ std::optional<JournalRecord> Journal::readAt(std::uint64_t offset, Position expe
     at += 4;
     if (at + len > body.size()) return std::nullopt;
     record.eventFiles.emplace_back(body.substr(at, len));
+    record.offsets.push_back(offset + kHeaderSize + at);
     at += len;
   }
   if (next) *next = offset + kHeaderSize + payload;
   return record;
 }
 
+std::optional<Position> Journal::firstPosition() {
+  std::string header = reader_->readAt(0, kHeaderSize);
+  if (header.size() < kHeaderSize || get32(header.data()) != kMagic) return std::nullopt;
+  Position first = get64(header.data() + 16);
+  if (first == 0) return std::nullopt;
+  return first;
+}
+
 Journal::Chain Journal::scan() {
   Chain chain;
-  std::string header = reader_->readAt(0, kHeaderSize);
-  if (header.size() < kHeaderSize || get32(header.data()) != kMagic) return chain;
-  Position expected = get64(header.data() + 16);
+  auto first = firstPosition();
+  if (!first) return chain;
+  Position expected = *first;
   std::uint64_t offset = 0;
   while (auto record = readAt(offset, expected, &offset)) {
     expected = record->lastPosition() + 1;

@@ -23,7 +23,7 @@ constexpr int kVersion = 1;
 namespace {
 
 constexpr std::string_view kCrcMember = ",\"crc\":";
-constexpr std::size_t kLedgerSize = 256;  // fixed, so an update overwrites every old byte
+constexpr std::size_t kLedgerSize = 512;  // fixed, so an update overwrites every old byte
 
 std::uint32_t crcOf(std::string_view text) {
   boost::crc_32_type crc;
@@ -78,14 +78,25 @@ std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::pat
   const auto& generation = member("generation");
   const auto& position = member("position");
   const auto& journalOffset = member("journalOffset");
+  const auto& materialized = member("materialized");
+  const auto& materializedOffset = member("materializedOffset");
   const auto& tagRevision = member("tagRevision");
   const auto& bootId = member("bootId");
   if (!generation.IsString() || !position.IsUint64() || !journalOffset.IsUint64() ||
-      !tagRevision.IsUint64() || !bootId.IsString()) {
+      !materialized.IsUint64() || !materializedOffset.IsUint64() || !tagRevision.IsUint64() ||
+      !bootId.IsString()) {
     throw bad("a field has the wrong type");
   }
-  return Ledger{generation.GetString(), position.GetUint64(), journalOffset.GetUint64(),
-                tagRevision.GetUint64(), bootId.GetString()};
+  Ledger ledger;
+  ledger.generation = generation.GetString();
+  ledger.position = position.GetUint64();
+  ledger.journalOffset = journalOffset.GetUint64();
+  ledger.materialized = materialized.GetUint64();
+  ledger.materializedOffset = materializedOffset.GetUint64();
+  ledger.tagRevision = tagRevision.GetUint64();
+  ledger.bootId = bootId.GetString();
+  if (ledger.materialized > ledger.position) throw bad("'materialized' exceeds 'position'");
+  return ledger;
 }
 
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
@@ -103,6 +114,10 @@ void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const L
   w.Uint64(ledger.position);
   w.Key("journalOffset");
   w.Uint64(ledger.journalOffset);
+  w.Key("materialized");
+  w.Uint64(ledger.materialized);
+  w.Key("materializedOffset");
+  w.Uint64(ledger.materializedOffset);
   w.Key("tagRevision");
   w.Uint64(ledger.tagRevision);
   w.Key("bootId");

@@ -1,7 +1,7 @@
 // ledger.json: the commit record readers trust. It names the last committed position, the
-// store's generation (new after deleteStore) and where the next journal record goes. It is
-// replaced atomically (rename) after a commit's event and index files are written, so a reader
-// that sees position N finds every event up to N.
+// store's generation (new after deleteStore), where the next journal record goes and how far the
+// event files have been written from the journal. It is updated in place after each commit, so a
+// reader that sees position N finds every event up to N (in its file or in the journal).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,10 @@ struct Ledger {
   std::string generation;
   Position position = 0;
   std::uint64_t journalOffset = 0;
+  // Event files and posting files exist for every position <= materialized; the journal record
+  // of materialized + 1 starts at materializedOffset.
+  Position materialized = 0;
+  std::uint64_t materializedOffset = 0;
   std::uint64_t tagRevision = 0;  // counts tag migrations: cached indexes are stale after one
   std::string bootId;  // the machine boot that wrote it; another boot means a power loss may
                        // have dropped unsynced files, so recovery replays the whole journal

@@ -48,6 +48,7 @@ struct Fixture {
     auto ledger = opossum::plugins::file_storage::readLedger(*files, dir / "ledger.json");
     REQUIRE(ledger);
     ledger->position = static_cast<opossum::Position>(position);
+    ledger->materialized = std::min(ledger->materialized, ledger->position);
     opossum::plugins::file_storage::writeLedger(*files, dir / "ledger.json", *ledger, false);
   }
   std::string problems(const CliResult& r) const {

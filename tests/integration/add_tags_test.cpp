@@ -108,6 +108,7 @@ TEST_CASE("addTags with a bad tag or a throwing factory changes nothing") {
   test::TempDir dir;
   auto store = test::openStore(dir.path(), "s");
   fill(*store, 20);
+  REQUIRE(test::eventuallyExists(dir.path() / "s" / "events" / "000000020.json"));
   auto before = test::snapshot(dir.path() / "s" / "events");
   REQUIRE_THROWS_AS(store->addTags("SaleRecorded",
                                    [](const SequencedEvent& e) {

@@ -239,6 +239,7 @@ TEST_CASE("an append waits at most crossProcessLockTimeout for another process's
   options.crossProcessLockTimeout = std::chrono::milliseconds(200);
   auto store = createEventStore(options);
   REQUIRE(store->append({makeEvent("Before")}) == 1);
+  REQUIRE(opossum::test::eventuallyExists(dir.path() / "locked" / "events" / "000000001.json"));
   auto before = opossum::test::snapshot(dir.path() / "locked" / "events");
 
   toChild.put('g');

@@ -15,6 +15,7 @@
 using namespace opossum;
 using opossum::test::contiguityProblem;
 using opossum::test::eventDifference;
+using opossum::test::eventuallyExists;
 using opossum::test::jsonMismatch;
 using opossum::test::makeEvent;
 using opossum::test::snapshot;
@@ -44,6 +45,11 @@ struct Fixture {
   TempDir dir;
   std::shared_ptr<Store> store = opossum::test::openStore(dir.path(), "behaviour");
   fs::path storeDir() const { return dir.path() / "behaviour"; }
+  // Closed and opened again: every file of the appends so far is written, nothing is pending.
+  void settle() {
+    store.reset();
+    store = opossum::test::openStore(dir.path(), "behaviour");
+  }
 };
 
 // Appends A, B, A, B, ... (`count` events); event i+1 has tag n:i.
@@ -204,6 +210,7 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
       CHECK(last->position == c.expected.back());
     }
     // And as an append condition: fails iff something matches.
+    REQUIRE(eventuallyExists(storeDir() / "events" / "000000008.json"));
     auto before = snapshot(storeDir() / "events");
     bool failed = false;
     try {
@@ -221,6 +228,7 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
 TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
   appendAlternating(*store, 4);  // A1 B2 A3 B4
   const Query a = Query::fromEventTypes({"A"});
+  settle();
   auto before = snapshot(storeDir());
 
   SECTION("a matching event after the position fails the append and writes nothing") {
@@ -426,6 +434,8 @@ TEST_CASE("bad events are refused with InvalidArgumentError naming the event, le
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "bad");
   store->append({makeEvent("Seed", "{}", {{"k", "v"}})});
+  store.reset();  // settles the files of the append
+  store = opossum::test::openStore(dir.path(), "bad");
   const fs::path storeDir = dir.path() / "bad";
   const auto before = snapshot(storeDir);
   const auto ledger = [&] {
@@ -555,7 +565,10 @@ TEST_CASE_METHOD(Fixture, "the layout of SPEC §4 exists after the first append"
                  "[behaviour][layout]") {
   store->append({makeEvent("Layout", "{\"v\":1}", {{"k", "a"}, {"k", "A"}})});
   const fs::path d = storeDir();
+  // Written from the journal in the background: soon after the append, and all at close.
+  REQUIRE(eventuallyExists(d / "events" / "000000001.json"));
   CHECK(fs::is_regular_file(d / "events" / "000000001.json"));
+  REQUIRE(eventuallyExists(d / "indices" / "tags" / "k=%41.idx"));
   CHECK(fs::is_directory(d / "indices" / "event-types"));
   CHECK(fs::is_directory(d / "indices" / "tags"));
   CHECK(fs::is_directory(d / "indices" / "positions"));
@@ -571,7 +584,9 @@ TEST_CASE_METHOD(Fixture, "the layout of SPEC §4 exists after the first append"
   CHECK(text.find("\"v\"") != std::string::npos);
   CHECK(jsonMismatch(text, text) == "");  // valid JSON
   store->append({makeEvent("Layout"), makeEvent("Layout")});
+  store.reset();  // closing writes every file that is still only in the journal
   CHECK(fs::is_regular_file(d / "events" / "000000003.json"));
+  store = opossum::test::openStore(dir.path(), "behaviour");
   CHECK(store->read(Query::fromTags({{"k", "a"}})).size() == 1);
   CHECK(store->read(Query::fromTags({{"k", "A"}})).size() == 1);
 }
@@ -585,6 +600,7 @@ TEST_CASE("writeProtectEventFiles makes event files read-only; deleteStore still
   options.writeProtectEventFiles = true;
   auto store = createEventStore(options);
   store->append({makeEvent("P"), makeEvent("P")});
+  REQUIRE(eventuallyExists(dir.path() / "protected" / "events" / "000000002.json"));
   for (const char* file : {"000000001.json", "000000002.json"}) {
     struct stat st;
     REQUIRE(::stat((dir.path() / "protected" / "events" / file).c_str(), &st) == 0);
@@ -601,6 +617,7 @@ TEST_CASE("writeProtectEventFiles makes event files read-only; deleteStore still
 TEST_CASE_METHOD(Fixture, "a stop_token already stopped cancels, writing nothing",
                  "[behaviour][cancel]") {
   store->append({makeEvent("Before")});
+  settle();
   const auto before = snapshot(storeDir());
   std::stop_source stop;
   stop.request_stop();
@@ -659,7 +676,7 @@ TEST_CASE("createEventStoreFromConfig opens a working store", "[behaviour][confi
   }
   auto store = createEventStoreFromConfig(config);
   REQUIRE(store->append({makeEvent("Configured", "{}", {{"k", "v"}})}) == 1);
-  CHECK(fs::is_regular_file(dir.path() / "root" / "configured" / "events" / "000000001.json"));
+  CHECK(eventuallyExists(dir.path() / "root" / "configured" / "events" / "000000001.json"));
   CHECK(store->read(Query::fromTags({{"k", "v"}})).size() == 1);
   // The same directory through createEventStore sees it.
   auto same = opossum::test::openStore(dir.path() / "root", "configured");

@@ -44,6 +44,11 @@ struct Fixture {
 
   fs::path storeDir() const { return dir / "root" / "cbor-store"; }
   std::shared_ptr<Store> open() const { return createEventStoreFromConfig(config); }
+  // Closed and opened again: every file of the appends so far is written, nothing is pending.
+  void settle() {
+    store.reset();
+    store = open();
+  }
 
  private:
   fs::path writeConfig() const {
@@ -76,6 +81,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: event files are CBOR, named by position,
   REQUIRE(store->append({makeEvent("Layout", R"({"v":1})", {{"k", "a"}, {"k", "A"}})}) == 1);
   REQUIRE(store->append({makeEvent("Layout"), makeEvent("Layout")}) == 3);
   const fs::path events = storeDir() / "events";
+  REQUIRE(test::eventuallyExists(events / "000000003.cbor"));
   for (const char* name : {"000000001.cbor", "000000002.cbor", "000000003.cbor"}) {
     INFO(name);
     REQUIRE(fs::is_regular_file(events / name));
@@ -164,6 +170,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: queries in the store agree with Query::m
 TEST_CASE_METHOD(Fixture, "cbor config: append conditions", "[cbor-config][condition]") {
   appendAlternating(*store, 4);  // A1 B2 A3 B4
   const Query a = Query::fromEventTypes({"A"});
+  settle();
   const auto before = snapshot(storeDir());
   CHECK_THROWS_AS(store->append({makeEvent("C")}, AppendCondition{a, std::nullopt}),
                   AppendConditionFailedError);
@@ -243,6 +250,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: payload round trip", "[cbor-config][payl
 TEST_CASE_METHOD(Fixture, "cbor config: bad events are refused, leaving no trace",
                  "[cbor-config][validation]") {
   store->append({makeEvent("Seed", "{}", {{"k", "v"}})});
+  settle();
   const auto before = snapshot(storeDir());
   const std::vector<NewEvent> bad = {
       makeEvent(""),
@@ -269,6 +277,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: bad events are refused, leaving no trace
 TEST_CASE_METHOD(Fixture, "cbor config: a stop_token already stopped cancels, writing nothing",
                  "[cbor-config][cancel]") {
   store->append({makeEvent("Before")});
+  settle();
   const auto before = snapshot(storeDir());
   std::stop_source stop;
   stop.request_stop();
@@ -309,6 +318,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: reopening, several Store objects, delete
   CHECK(other->read(Query::all()).empty());
   CHECK(other->append({makeEvent("Again")}) == 1);
   CHECK(store->readLast(Query::all())->event.eventType == "Again");
+  CHECK(test::eventuallyExists(storeDir() / "events" / "000000001.cbor"));
   CHECK(fs::is_regular_file(storeDir() / "events" / "000000001.cbor"));
   CHECK(readFile(storeDir() / "manifest.json").find("opossum-cbor") != std::string::npos);
 }
@@ -366,7 +376,23 @@ TEST_CASE_METHOD(Fixture, "cbor config: addTags rewrites CBOR event files",
 
 TEST_CASE_METHOD(Fixture, "cbor config: a damaged event file is a CorruptionError naming it",
                  "[cbor-config][corruption]") {
+  // A journal of 4 KiB that never grows: the events leave it (for their files) within a few
+  // appends, and only events read from their files can be found damaged.
+  const fs::path small = dir / "small-journal.json";
+  {
+    std::string text = readFile(config);
+    const std::string storage = R"("storage": {"name": "file-per-event")";
+    text.replace(text.find(storage), storage.size(),
+                 storage + R"(, "journalCapacityBytes": 4096, "journalMaxBytes": 4096)");
+    std::ofstream(small) << text;
+  }
+  store.reset();
+  fs::remove_all(storeDir());  // its journal has the default size already
+  store = createEventStoreFromConfig(small);
   store->append({makeEvent("A", R"({"a":1})"), makeEvent("B", R"({"b":2})")});
+  for (int i = 0; i < 40; ++i)
+    store->append({makeEvent("Filler", R"({"pad":")" + std::string(200, 'x') + "\"}")});
+  store.reset();
   const fs::path file = storeDir() / "events" / "000000002.cbor";
   std::string bytes = readFile(file);
   fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
@@ -375,7 +401,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: a damaged event file is a CorruptionErro
     out << bytes.substr(0, bytes.size() / 2);
   }
   // Reopened, so the damaged event is not served from the store's memory.
-  store = open();
+  store = createEventStoreFromConfig(small);
   try {
     store->read(Query::all());
     FAIL("no CorruptionError");

@@ -245,22 +245,6 @@ Position verify(const fs::path& root, bool flush, bool configured, const Expecta
     if (present.count(batch)) fail("rejected batch " + std::to_string(batch) + " is present");
   }
 
-  // No event file but those of positions 1..head.
-  std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(root / kStoreName / "events")) {
-    std::string name = entry.path().filename().string();
-    char expectedName[32];
-    unsigned long long number = 0;
-    bool wellFormed = std::sscanf(name.c_str(), "%llu", &number) == 1 && number >= 1;
-    if (wellFormed) std::snprintf(expectedName, sizeof expectedName, "%09llu.json", number);
-    if (!wellFormed || name != expectedName || number > head) {
-      fail("stray file in events/: " + name + " (head " + std::to_string(head) + ")");
-    } else {
-      ++files;
-    }
-  }
-  if (files != head) fail(std::to_string(files) + " event files for head " + std::to_string(head));
-
   // The index agrees with the events.
   Position from = fullIndexCheck ? 0 : previousHead;
   for (const Query& query : indexQueries()) {
@@ -292,6 +276,25 @@ Position verify(const fs::path& root, bool flush, bool configured, const Expecta
   for (std::size_t i = 0; i < tail.size(); ++i) {
     if (tail[i].position != head - i) fail("descending read disagrees with read-all");
   }
+
+  // Closed, the store has written every event file still only in its journal.
+  store.reset();
+  // No event file but those of positions 1..head.
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(root / kStoreName / "events")) {
+    std::string name = entry.path().filename().string();
+    char expectedName[32];
+    unsigned long long number = 0;
+    bool wellFormed = std::sscanf(name.c_str(), "%llu", &number) == 1 && number >= 1;
+    if (wellFormed) std::snprintf(expectedName, sizeof expectedName, "%09llu.json", number);
+    if (!wellFormed || name != expectedName || number > head) {
+      fail("stray file in events/: " + name + " (head " + std::to_string(head) + ")");
+    } else {
+      ++files;
+    }
+  }
+  if (files != head) fail(std::to_string(files) + " event files for head " + std::to_string(head));
+
   return head;
 }
 

@@ -28,6 +28,16 @@ std::shared_ptr<Store> openStore(const fs::path& root, const std::string& name, 
   return createEventStore(options);
 }
 
+bool eventuallyExists(const fs::path& path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::error_code ec;
+    if (fs::exists(path, ec)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 std::map<std::string, std::intmax_t> snapshot(const fs::path& dir) {
   std::map<std::string, std::intmax_t> entries;
   std::error_code ec;

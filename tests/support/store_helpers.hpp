@@ -2,6 +2,7 @@
 // snapshots of directory trees.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -26,6 +27,11 @@ std::shared_ptr<Store> openStore(const std::filesystem::path& root, const std::s
 
 // Every file and folder below `dir` (relative names) with the size of files (-1 for folders).
 std::map<std::string, std::intmax_t> snapshot(const std::filesystem::path& dir);
+
+// Whether `path` exists within `timeout`. Event files are written from the journal in the
+// background, shortly after their append returns (and all of them when the store is closed).
+bool eventuallyExists(const std::filesystem::path& path,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // "" when `a` and `b` are the same event (payloads compared as JSON text with whitespace
 // removed outside strings), else what differs.

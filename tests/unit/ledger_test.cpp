@@ -24,24 +24,34 @@ TEST_CASE("the ledger round-trips and is updated in place") {
   auto files = sdk::posixFileSystem();
   auto path = dir / "ledger.json";
   REQUIRE_FALSE(readLedger(*files, path));
-  Ledger ledger{"0123456789abcdef0123456789abcdef", 41, 4096, 2, currentBootId()};
+  Ledger ledger{"0123456789abcdef0123456789abcdef", 41, 4096, 40, 2048, 2, currentBootId()};
   writeLedger(*files, path, ledger, true);
   REQUIRE(readLedger(*files, path) == ledger);
-  REQUIRE(std::filesystem::file_size(path) == 256);
+  REQUIRE(std::filesystem::file_size(path) == 512);
   ino_t before = inodeOf(path);
+  // Every number at its widest still fits the fixed size.
   ledger.position = 18446744073709551615ull;
-  ledger.journalOffset = 7;
+  ledger.journalOffset = 18446744073709551615ull;
+  ledger.materialized = 18446744073709551615ull;
+  ledger.materializedOffset = 18446744073709551615ull;
+  ledger.tagRevision = 18446744073709551615ull;
+  ledger.bootId = "01234567-89ab-cdef-0123-456789abcdef";
   writeLedger(*files, path, ledger, false);
   REQUIRE(readLedger(*files, path) == ledger);
   REQUIRE(inodeOf(path) == before);
-  REQUIRE(std::filesystem::file_size(path) == 256);
+  REQUIRE(std::filesystem::file_size(path) == 512);
+  ledger.position = 3;
+  ledger.materialized = 2;
+  writeLedger(*files, path, ledger, false);
+  REQUIRE(readLedger(*files, path) == ledger);
+  REQUIRE(std::filesystem::file_size(path) == 512);
 }
 
 TEST_CASE("a ledger whose checksum does not match is a CorruptionError naming it") {
   test::TempDir dir;
   auto files = sdk::posixFileSystem();
   auto path = dir / "ledger.json";
-  writeLedger(*files, path, Ledger{"g", 12, 0, 0, ""}, false);
+  writeLedger(*files, path, Ledger{"g", 12, 0, 0, 0, 0, ""}, false);
   std::string text = *files->readFile(path);
   text.replace(text.find("\"position\":12"), 13, "\"position\":13");
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
@@ -49,4 +59,12 @@ TEST_CASE("a ledger whose checksum does not match is a CorruptionError naming it
                                                     Catch::Matchers::Contains("checksum"));
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "{garbled";
   REQUIRE_THROWS_AS(readLedger(*files, path), CorruptionError);
+}
+
+TEST_CASE("a ledger whose materialized mark exceeds its head is a CorruptionError") {
+  test::TempDir dir;
+  auto files = sdk::posixFileSystem();
+  auto path = dir / "ledger.json";
+  writeLedger(*files, path, Ledger{"g", 12, 0, 13, 0, 0, ""}, false);
+  REQUIRE_THROWS_WITH(readLedger(*files, path), Catch::Matchers::Contains("materialized"));
 }

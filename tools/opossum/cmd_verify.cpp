@@ -1,4 +1,4 @@
-// verify (read-only integrity check) and reindex (rebuild the derived indexes from the events).
+// verify (integrity check) and reindex (rebuild the derived indexes from the events).
 //
 // Both read the file-per-event layout (plugins/storage_file/README.md): events/<%09d><ext>,
 // ledger.json, indices/. Events are decoded by the store's serializer plugin and the index is
@@ -398,9 +398,21 @@ struct VerifyArgs {
   StoreArgs store;
 };
 
+// Opening and closing the store finishes what an interrupted append left and writes the event
+// and posting files still only in the journal, so that the files can be checked.
+void settle(const detail::StoreConfig& config) {
+  try {
+    openEventStore(config);
+  } catch (const Error& e) {
+    // Damage that stops the store from opening is what the checks report.
+    std::cerr << "opossum: note: opening the store failed (" << e.what() << ")\n";
+  }
+}
+
 void runVerify(const VerifyArgs& args, int& status) {
   auto config = resolveConfig(args.store);
   requireExistingStore(config);
+  settle(config);
   Verifier verifier(config);
   verifier.run();
   const auto& problems = verifier.problems();
@@ -473,14 +485,8 @@ void runReindex(const ReindexArgs& args) {
   auto config = resolveConfig(args.store);
   requireExistingStore(config);
   const fs::path dir = storeDirectory(config);
-  try {
-    // Opening runs the storage's recovery, so an interrupted append is finished or removed first.
-    openEventStore(config);
-  } catch (const CorruptionError& e) {
-    // A damaged index may be what stops recovery; the rebuild below replaces it.
-    std::cerr << "opossum: note: opening the store failed (" << e.what()
-              << "); rebuilding the index anyway\n";
-  }
+  // A damaged index may be what stops recovery; the rebuild below replaces it.
+  settle(config);
   auto serializer = createSerializer(config, config.serializer);
   auto files = sdk::posixFileSystem();
   auto lock = files->lock(dir / ".store.lock", config.options.crossProcessLockTimeout, {});
@@ -527,6 +533,7 @@ void runReindex(const ReindexArgs& args) {
         progress.update(p);
       }
     }
+    index->materialize(*head);
   }
   if (config.options.flushEventsImmediately) files->syncFileSystem(dir);
   if (fs::exists(dir / "indices")) files->rename(dir / "indices", old);
@@ -549,8 +556,7 @@ void registerVerifyCommands(CLI::App& app, int& status) {
   {
     auto args = std::make_shared<VerifyArgs>();
     auto* cmd = app.add_subcommand(
-        "verify",
-        "read-only integrity check of the event files, ledger and index (exit 4: problems)");
+        "verify", "integrity check of the event files, ledger and index (exit 4: problems)");
     addStoreOptions(*cmd, args->store);
     cmd->footer(
         "Checks: every position 1..head present and readable and holding its own position, no\n"

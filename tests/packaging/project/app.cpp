@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     event.metadata.userId = "till-3";
     store->append({event, event});
     auto events = store->read(opossum::Query::fromTags({{"member", "m-1"}}));
+    store.reset();  // closing writes the event files still only in the journal
     bool ok = events.size() == 2 && events[1].position == 2 &&
               events[1].event.event == R"({"points":42})" &&
               events[1].metadata.userId == "till-3" &&

@@ -36,9 +36,16 @@ class Index {
   virtual std::vector<Position> positions(const Query& query, const ReadOptions& options,
                                           Position head) = 0;
   // Records committed events, in position order, continuing the head the index knows.
-  // Called under the store lock. Files are written but not synced (the storage's commit record
-  // makes them durable).
+  // Called under the store lock, on the commit path, so it must be cheap: it makes the events
+  // visible to positions() of every instance over the folder (the tag index appends them to its
+  // positions log) and may leave slower work (the tag index's posting files) to materialize().
+  // Files are written but not synced (the storage's commit record makes them durable).
   virtual void add(std::span<const IndexedEvent> events) = 0;
+  // Writes what add() deferred, for the entries <= upTo (committed ones). Called by the storage
+  // off the commit path, by one caller at a time per folder (the storage serializes it across
+  // processes); positions() and add() may run meanwhile and answer the same before and after.
+  // Idempotent; the next call or truncateAfter() repairs a call that a crash interrupted.
+  virtual void materialize(Position upTo) = 0;
   // Called under the store lock on recovery: drops every entry after `head` (left by an
   // interrupted append) so the events after it can be added again.
   virtual void truncateAfter(Position head) = 0;

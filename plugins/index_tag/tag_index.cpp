@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "line_format.hpp"
 #include "opossum/errors.hpp"
@@ -50,6 +51,31 @@ bool TagIndex::isTypeLoaded(const std::string& eventType) const {
 bool TagIndex::isTagLoaded(const Tag& tag) const {
   std::shared_lock lock(mutex_);
   return tags_.count(tag) > 0;
+}
+
+Position TagIndex::tailBase() const {
+  std::shared_lock lock(mutex_);
+  return base_;
+}
+
+std::size_t TagIndex::tailEntries() const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [type, list] : tailTypes_) n += list.size();
+  for (const auto& [tag, list] : tailTags_) n += list.size();
+  return n;
+}
+
+std::vector<Position> TagIndex::typeTail(const std::string& eventType) const {
+  std::shared_lock lock(mutex_);
+  auto it = tailTypes_.find(eventType);
+  return it == tailTypes_.end() ? std::vector<Position>{} : it->second;
+}
+
+std::vector<Position> TagIndex::tagTail(const Tag& tag) const {
+  std::shared_lock lock(mutex_);
+  auto it = tailTags_.find(tag);
+  return it == tailTags_.end() ? std::vector<Position>{} : it->second;
 }
 
 // ---- queries ----
@@ -119,21 +145,35 @@ std::vector<Position> TagIndex::answerLocked(const Query& query, const ReadOptio
   return evaluate(*items, options.descending, maxCount);
 }
 
+namespace {
+
+// A posting file's entries <= base (the rest may be missing or partial), then the tail's.
+template <class Map, class Key>
+std::vector<Position> loadList(sdk::FileSystem& files, const fs::path& path,
+                               const std::string& header, Position base, const Map& tail,
+                               const Key& key) {
+  auto content = files.readFile(path);
+  std::vector<Position> list =
+      content ? parsePostingFile(*content, header, base, path) : std::vector<Position>{};
+  if (auto it = tail.find(key); it != tail.end()) {
+    list.insert(list.end(), it->second.begin(), it->second.end());
+  }
+  return list;
+}
+
+}  // namespace
+
 void TagIndex::loadLocked(const Query& query) {
   for (const auto& item : query.items()) {
     for (const auto& type : item.eventTypes) {
       if (types_.count(type) > 0) continue;
-      fs::path path = directory_ / typeFilePath(type);
-      auto content = fileSystem_->readFile(path);
-      types_.emplace(type, content ? parsePostingFile(*content, typeHeader(type), caughtUp_, path)
-                                   : std::vector<Position>{});
+      types_.emplace(type, loadList(*fileSystem_, directory_ / typeFilePath(type), typeHeader(type),
+                                    base_, tailTypes_, type));
     }
     for (const auto& tag : item.tags) {
       if (tags_.count(tag) > 0) continue;
-      fs::path path = directory_ / tagFilePath(tag);
-      auto content = fileSystem_->readFile(path);
-      tags_.emplace(tag, content ? parsePostingFile(*content, tagHeader(tag), caughtUp_, path)
-                                 : std::vector<Position>{});
+      tags_.emplace(tag, loadList(*fileSystem_, directory_ / tagFilePath(tag), tagHeader(tag),
+                                  base_, tailTags_, tag));
     }
   }
 }
@@ -154,42 +194,127 @@ TagIndex::Header TagIndex::readPositionsHeader(sdk::ReadableFile& file, std::uin
 }
 
 void TagIndex::startLocked(Position head) {
-  // Nothing is loaded yet, so only the place of `head` in the positions file matters: lists
-  // loaded later come from their own files. Lines after it belong to an append in flight.
-  started_ = true;
+  // Nothing is loaded yet: a list loaded later is its posting file up to the mark plus the tail
+  // read here, the lines in (mark, head]. Lines after `head` belong to an append in flight.
+  const Position posted = readMark().posted;
+  started_ = false;
   caughtUp_ = 0;
   offset_ = 0;
+  base_ = 0;
+  nextMarkCheck_ = kTailCheck;
+  types_.clear();
+  tags_.clear();
+  tailTypes_.clear();
+  tailLog_.clear();
+  tailTags_.clear();
   auto file = fileSystem_->openReadable(positionsPath());
-  if (!file) return;
+  if (!file) {
+    started_ = true;
+    return;
+  }
   std::uint64_t size = file->size();
   Header header = readPositionsHeader(*file, size);
-  if (header.torn) return;
+  if (header.torn) {
+    started_ = true;
+    return;
+  }
   offset_ = header.end;
   TailReader reader(*file, header.end, size);
   std::string line;
   std::uint64_t start = 0;
+  std::vector<sdk::IndexedEvent> tail;  // newest first
   while (reader.previous(line, start)) {
     if (line.empty() || line.back() != '\n') continue;
     auto event = parsePositionLine(withoutNewline(line));
     if (event && event->position <= head) {
       caughtUp_ = event->position;
       offset_ = start + line.size();
-      return;
+      base_ = std::min(posted, caughtUp_);
+      if (caughtUp_ > base_) tail.push_back(std::move(*event));
+      break;
     }
   }
+  // The lines before it are committed: each one must be there.
+  while (!tail.empty() && tail.back().position > base_ + 1) {
+    std::optional<sdk::IndexedEvent> event;
+    if (reader.previous(line, start) && !line.empty() && line.back() == '\n') {
+      event = parsePositionLine(withoutNewline(line));
+    }
+    if (!event || event->position + 1 != tail.back().position) {
+      throw CorruptionError("index file '" + positionsPath().string() + "' is damaged at offset " +
+                            std::to_string(start) + ": expected the line of position " +
+                            std::to_string(tail.back().position - 1));
+    }
+    tail.push_back(std::move(*event));
+  }
+  for (auto it = tail.rbegin(); it != tail.rend(); ++it) applyLocked(*it);
+  nextMarkCheck_ = (caughtUp_ - base_) + kTailCheck;
+  started_ = true;
 }
 
 void TagIndex::applyLocked(const sdk::IndexedEvent& event) {
   if (auto it = types_.find(event.eventType); it != types_.end()) {
     it->second.push_back(event.position);
   }
+  tailTypes_[event.eventType].push_back(event.position);
+  tailLog_.push_back({event.position, event.eventType, {}});
   for (const auto& tag : event.tags) {
     if (auto it = tags_.find(tag); it != tags_.end()) {
       if (it->second.empty() || it->second.back() != event.position) {
         it->second.push_back(event.position);
       }
     }
+    auto& tail = tailTags_[tag];
+    if (tail.empty() || tail.back() != event.position) {
+      tail.push_back(event.position);
+      tailLog_.back().tags.push_back(tag);
+    }
   }
+}
+
+void TagIndex::trimTailLocked(Position posted) {
+  const Position to = std::min(posted, caughtUp_);
+  if (to <= base_) return;
+  auto trim = [to](auto& map, const auto& key) {
+    auto it = map.find(key);
+    if (it == map.end()) return;
+    auto& list = it->second;
+    list.erase(list.begin(), std::upper_bound(list.begin(), list.end(), to));
+    if (list.empty()) map.erase(it);
+  };
+  while (!tailLog_.empty() && tailLog_.front().position <= to) {
+    const auto& event = tailLog_.front();
+    trim(tailTypes_, event.eventType);
+    for (const auto& tag : event.tags) trim(tailTags_, tag);
+    tailLog_.pop_front();
+  }
+  base_ = to;
+  nextMarkCheck_ = (caughtUp_ - base_) + kTailCheck;
+}
+
+void TagIndex::maybeTrimLocked() {
+  if (caughtUp_ - base_ < nextMarkCheck_) return;
+  try {
+    trimTailLocked(readMark().posted);
+  } catch (const Error&) {
+    // Only memory is at stake here; a damaged mark is reported where it matters (materialize,
+    // start, recovery).
+  }
+  nextMarkCheck_ = (caughtUp_ - base_) + kTailCheck;
+}
+
+void TagIndex::forgetLocked() {
+  started_ = false;
+  caughtUp_ = 0;
+  offset_ = 0;
+  base_ = 0;
+  nextMarkCheck_ = kTailCheck;
+  ++generation_;
+  types_.clear();
+  tags_.clear();
+  tailTypes_.clear();
+  tailTags_.clear();
+  tailLog_.clear();
 }
 
 void TagIndex::catchUpLocked(Position head) {
@@ -199,8 +324,7 @@ void TagIndex::catchUpLocked(Position head) {
   std::uint64_t size = file->size();
   if (size < offset_) {
     // The file was replaced (the store was deleted and recreated): start over.
-    types_.clear();
-    tags_.clear();
+    forgetLocked();
     startLocked(head);
     return;
   }
@@ -228,6 +352,53 @@ void TagIndex::catchUpLocked(Position head) {
     at = end + 1;
   }
   offset_ += at;
+  maybeTrimLocked();
+}
+
+// ---- the mark ----
+
+Mark TagIndex::readMark() const {
+  for (int round = 0;; ++round) {
+    for (int attempt = 0;; ++attempt) {
+      auto file = fileSystem_->openReadable(markPath());
+      if (!file) break;
+      std::string content = file->readAt(0, kMarkLineSize);
+      MarkRead read = parseMark(content);
+      if (read.status == MarkStatus::valid) return read.mark;
+      if (read.status == MarkStatus::blank) break;
+      // A read racing the in-place write can see a mix of two lines; the CRC tells it to retry.
+      if (attempt == 1000) {
+        throw CorruptionError("index file '" + markPath().string() +
+                              "' is damaged (its first line is not a mark with a valid checksum); "
+                              "the index must be rebuilt");
+      }
+      std::this_thread::yield();
+    }
+    // Missing or blank: nothing was materialized, unless posting files exist (a power loss kept
+    // them and lost the mark's content). A materialize() creates the mark before any posting
+    // file, so a mark that appears meanwhile is found by the second look.
+    if (!anyPostingFile()) return Mark{0, 0};
+    if (round == 1) return Mark{0, kUnknownPosition};
+  }
+}
+
+void TagIndex::writeMark(const Mark& mark) {
+  std::string line = formatMarkLine(mark);
+  if (!fileSystem_->fileSize(markPath())) {
+    fileSystem_->createDirectories(markPath().parent_path());
+    fileSystem_->replaceFile(markPath(), line, false);  // created whole, never seen half-written
+  } else {
+    fileSystem_->openWritable(markPath(), sdk::OpenMode::append)->writeAt(0, line);
+  }
+}
+
+bool TagIndex::anyPostingFile() const {
+  for (const auto& folder : {kTypesFolder, kTagsFolder}) {
+    for (const auto& name : fileSystem_->listDirectory(directory_ / folder)) {
+      if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".idx") == 0) return true;
+    }
+  }
+  return false;
 }
 
 // ---- writing ----
@@ -245,18 +416,18 @@ void TagIndex::add(std::span<const sdk::IndexedEvent> events) {
   std::unique_lock lock(mutex_);
   if (!started_) startLocked(first - 1);
   catchUpLocked(first - 1);
-  if (caughtUp_ > first - 1) truncateAfterLocked(first - 1);  // re-adding after a failed append
+  if (caughtUp_ > first - 1) {
+    truncateAfterLocked(first - 1);  // re-adding after a failed append
+    if (!started_) startLocked(first - 1);
+  }
   if (caughtUp_ < first - 1) {
     throw CorruptionError("index file '" + positionsPath().string() + "' ends at position " +
                           std::to_string(caughtUp_) + " but the next event has position " +
                           std::to_string(first));
   }
 
+  // Only the positions file: posting files wait for materialize(), off the commit path.
   fileSystem_->createDirectories(directory_ / kPositionsFile.parent_path());
-  fileSystem_->createDirectories(directory_ / kTypesFolder);
-  fileSystem_->createDirectories(directory_ / kTagsFolder);
-
-  // The positions file first: recovery finds there which lists an interrupted append touched.
   std::string lines;
   for (const auto& event : events) appendPositionLine(lines, event);
   {
@@ -266,6 +437,7 @@ void TagIndex::add(std::span<const sdk::IndexedEvent> events) {
       // Leftovers of an interrupted append that recovery did not remove.
       file.reset();
       truncateAfterLocked(first - 1);
+      if (!started_) startLocked(first - 1);
       file = fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append);
       size = file->size();
     }
@@ -273,35 +445,107 @@ void TagIndex::add(std::span<const sdk::IndexedEvent> events) {
     file->append(lines);
     offset_ = size + lines.size();
   }
+  for (const auto& event : events) applyLocked(event);
+  caughtUp_ = events.back().position;
+  maybeTrimLocked();
+}
 
-  // One write per posting file.
+void TagIndex::materialize(Position upTo) {
+  const Mark mark = readMark();
+  if (upTo <= mark.posted) return;
+  const Position posted = mark.posted;
+  const bool unknown = mark.writing == kUnknownPosition;
+  const bool requested = fileSystem_->exists(scanRequestPath());
+  bool scanAll = unknown || requested;
+
+  // Under the lock: learn the positions up to upTo (and W) and copy out what is to be written.
   struct Pending {
     std::string header;
     std::string lines;
   };
   std::map<fs::path, Pending> pending;
-  for (const auto& event : events) {
-    std::string entry = std::to_string(event.position) + "\n";
-    fs::path typePath = typeFilePath(event.eventType);
-    auto [typeIt, newType] = pending.try_emplace(typePath);
-    if (newType) typeIt->second.header = typeHeader(event.eventType);
-    typeIt->second.lines += entry;
-    std::set<Tag> seen;
-    for (const auto& tag : event.tags) {
-      if (!seen.insert(tag).second) continue;  // a duplicate tag on one event counts once
-      auto [tagIt, newTag] = pending.try_emplace(tagFilePath(tag));
-      if (newTag) tagIt->second.header = tagHeader(tag);
-      tagIt->second.lines += entry;
+  std::set<fs::path> touched;  // lists an interrupted materialize wrote, (P, W]
+  std::uint64_t generation = 0;
+  {
+    std::unique_lock lock(mutex_);
+    const Position through = unknown ? upTo : std::max(upTo, mark.writing);
+    if (started_ && base_ > posted) forgetLocked();  // the mark went back (a recovery)
+    if (!started_) startLocked(through);
+    catchUpLocked(through);
+    if (caughtUp_ < upTo) {
+      throw CorruptionError("index file '" + positionsPath().string() + "' ends at position " +
+                            std::to_string(caughtUp_) + ", before position " +
+                            std::to_string(upTo) + " that materialize() was asked to write");
+    }
+    if (base_ > posted) {
+      throw InvalidArgumentError(
+          "index plugin 'tag-index': the mark of '" + directory_.string() +
+          "' moved during materialize(); only one materialize() may run at a time per folder");
+    }
+    if (!unknown && mark.writing > caughtUp_) scanAll = true;  // lines of (P, W] are missing
+    const Position touchedTo = unknown ? posted : std::max(posted, mark.writing);
+    auto first = std::upper_bound(
+        tailLog_.begin(), tailLog_.end(), posted,
+        [](Position p, const sdk::IndexedEvent& event) { return p < event.position; });
+    for (auto it = first; it != tailLog_.end() && it->position <= std::max(upTo, touchedTo); ++it) {
+      auto note = [&](const fs::path& path, const std::string& header) {
+        if (it->position <= touchedTo) touched.insert(path);
+        if (it->position > upTo) return;
+        Pending& file = pending[path];
+        if (file.header.empty()) file.header = header;
+        file.lines += std::to_string(it->position) + "\n";
+      };
+      note(typeFilePath(it->eventType), typeHeader(it->eventType));
+      for (const auto& tag : it->tags) note(tagFilePath(tag), tagHeader(tag));
+    }
+    generation = generation_;
+  }
+
+  // Without the lock: readers keep answering from memory and from entries <= P meanwhile.
+  std::size_t repaired = 0;
+  if (scanAll) {
+    repaired = truncateAllPostingFiles(posted);
+  } else {
+    for (const auto& path : touched) {
+      repaired += truncatePostingFile(directory_ / path, posted) ? 1 : 0;
     }
   }
+  fileSystem_->createDirectories(directory_ / kTypesFolder);
+  fileSystem_->createDirectories(directory_ / kTagsFolder);
+  writeMark({posted, upTo});
+  // A new posting file is created in a folder of its own and renamed into place: creating a file
+  // can hold its folder's lock for a long time (inode allocation), and appends looking up names
+  // in tags/ must not wait for that.
+  const fs::path staging = directory_ / kStagingFolder;
+  for (const auto& name : fileSystem_->listDirectory(staging)) fileSystem_->remove(staging / name);
+  bool stagingMade = false;
   for (auto& [path, file] : pending) {
-    auto writable = fileSystem_->openWritable(directory_ / path, sdk::OpenMode::append);
+    fs::path full = directory_ / path;
+    if (!fileSystem_->fileSize(full)) {
+      if (!stagingMade) fileSystem_->createDirectories(staging);
+      stagingMade = true;
+      fs::path staged = staging / path.filename();
+      fileSystem_->openWritable(staged, sdk::OpenMode::truncate)->append(file.header + file.lines);
+      fileSystem_->rename(staged, full);
+      continue;
+    }
+    // A mark that lost its last update (a power loss) may leave entries after P: cut them.
+    cutBeforeAppend(full, posted);
+    auto writable = fileSystem_->openWritable(full, sdk::OpenMode::append);
     if (writable->size() == 0) file.lines.insert(0, file.header);
     writable->append(file.lines);
   }
+  writeMark({upTo, upTo});
+  if (requested) fileSystem_->remove(scanRequestPath());
+  if (logger_ && repaired > 0 && logger_->enabled(sdk::LogLevel::info)) {
+    logger_->log(sdk::LogLevel::info, "tag-index: removed the entries after position " +
+                                          std::to_string(posted) + " from " +
+                                          std::to_string(repaired) +
+                                          " index files (an interrupted materialize)");
+  }
 
-  for (const auto& event : events) applyLocked(event);
-  caughtUp_ = events.back().position;
+  std::unique_lock lock(mutex_);
+  if (started_ && generation_ == generation) trimTailLocked(upTo);
 }
 
 void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
@@ -313,8 +557,21 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
     highest = std::max(highest, addition.position);
   }
   if (gained.empty()) return;
+  // Posting files must be complete up to every position changed: entries appended here would
+  // otherwise come before the ones materialize() writes later, and tails would miss the tags.
+  const Position posted = readMark().posted;
+  if (highest > posted) {
+    throw InvalidArgumentError("index plugin 'tag-index': addTags() for position " +
+                               std::to_string(highest) +
+                               " but the posting files are written up to position " +
+                               std::to_string(posted) + " only; call materialize() first");
+  }
   std::unique_lock lock(mutex_);
-  if (started_) catchUpLocked(highest);
+  if (started_) {
+    catchUpLocked(highest);
+    // The tail then holds positions after `highest` only, which gain no tag.
+    trimTailLocked(posted);
+  }
   fileSystem_->createDirectories(directory_ / kTagsFolder);
   for (auto& [tag, positions] : gained) {
     std::sort(positions.begin(), positions.end());
@@ -330,8 +587,11 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
     std::set_difference(positions.begin(), positions.end(), current.begin(), current.end(),
                         std::back_inserter(missing));
     if (missing.empty()) continue;  // applied before (recovery repeats a step)
-    bool clean = content && content->size() > header.size() && content->back() == '\n';
-    if (clean && !current.empty() && missing.front() > current.back()) {
+    // Appending is safe only right after the last entry (not after a torn or garbage tail).
+    const std::string last = current.empty() ? "" : "\n" + std::to_string(current.back()) + "\n";
+    bool clean = !current.empty() && content->size() >= last.size() &&
+                 content->compare(content->size() - last.size(), last.size(), last) == 0;
+    if (clean && missing.front() > current.back()) {
       // The usual case, tags for events newer than the list's last one: append.
       std::string lines;
       for (Position p : missing) lines += std::to_string(p) + "\n";
@@ -356,9 +616,7 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
   }
   if (started_ && highest > caughtUp_) {
     // Catching up later would miss the new tags of positions it has not read yet: reload.
-    started_ = false;
-    types_.clear();
-    tags_.clear();
+    forgetLocked();
   }
 }
 
@@ -379,7 +637,7 @@ bool TagIndex::truncatePostingFile(const fs::path& path, Position head) {
   }
   if (headerEnd == std::string::npos) {
     file.reset();
-    fileSystem_->remove(path);  // created by the interrupted append; its header is torn
+    fileSystem_->remove(path);  // created by an interrupted write; its header is torn
     return true;
   }
   std::uint64_t keep = headerEnd + 1;
@@ -404,9 +662,51 @@ bool TagIndex::truncatePostingFile(const fs::path& path, Position head) {
   return true;
 }
 
+void TagIndex::cutBeforeAppend(const fs::path& path, Position head) {
+  auto file = fileSystem_->openReadable(path);
+  if (!file) return;
+  std::uint64_t size = file->size();
+  if (size == 0) return;  // the header is written with the first entries
+  // The usual case: the last line is an entry <= head (an entry has at most 20 digits).
+  std::uint64_t take = std::min<std::uint64_t>(size, 64);
+  std::string end = file->readAt(size - take, take);
+  if (end.size() == take && end.size() >= 2 && end.back() == '\n') {
+    std::size_t from = end.rfind('\n', end.size() - 2);
+    if (from != std::string::npos) {
+      auto entry = parsePosition(std::string_view(end).substr(from + 1, end.size() - from - 2));
+      if (entry && *entry <= head) return;
+    }
+  }
+  file.reset();
+  truncatePostingFile(path, head);
+}
+
+std::size_t TagIndex::truncateAllPostingFiles(Position head, const std::set<fs::path>& skip) {
+  std::size_t changed = 0;
+  for (const auto& folder : {kTypesFolder, kTagsFolder}) {
+    for (const auto& name : fileSystem_->listDirectory(directory_ / folder)) {
+      if (name.size() < 4 || name.compare(name.size() - 4, 4, ".idx") != 0) continue;
+      if (skip.count(folder / name) > 0) continue;
+      changed += truncatePostingFile(directory_ / folder / name, head) ? 1 : 0;
+    }
+  }
+  return changed;
+}
+
 void TagIndex::truncateAfterLocked(Position head) {
-  std::set<fs::path> touched;  // posting files the lines after `head` name
-  bool scanAll = fullRecoveryScan_;
+  const Mark mark = readMark();
+  // Posting files hold nothing after W. When W <= head (the usual recovery of an interrupted
+  // append) they are left alone: a materialize() of another process may be writing them. When
+  // committed positions were lost (head < W, after a power loss; no materialize() runs then),
+  // they are cut to what is known to be complete: min(P, head).
+  const bool cutFiles = mark.writing > head;
+  const Position bound = std::min(mark.posted, head);
+  std::set<fs::path> touched;  // posting files the lines after `bound` name
+  bool scanAll = fullRecoveryScan_ || mark.writing == kUnknownPosition;
+  auto touch = [&](const sdk::IndexedEvent& event) {
+    touched.insert(typeFilePath(event.eventType));
+    for (const auto& tag : event.tags) touched.insert(tagFilePath(tag));
+  };
   std::uint64_t keep = 0;
   std::uint64_t size = 0;
   if (auto file = fileSystem_->openReadable(positionsPath())) {
@@ -416,8 +716,9 @@ void TagIndex::truncateAfterLocked(Position head) {
       scanAll = true;
     } else {
       keep = header.end;
-      Position last = 0;  // the position the line found last must precede
-      bool found = false;
+      Position last = 0;    // the position the line found last must precede
+      Position logEnd = 0;  // the last well-formed line's
+      std::optional<sdk::IndexedEvent> found;
       TailReader reader(*file, header.end, size);
       std::string line;
       std::uint64_t start = 0;
@@ -428,16 +729,16 @@ void TagIndex::truncateAfterLocked(Position head) {
           scanAll = true;  // torn, garbage or missing lines: their lists are unknown
           if (!event) continue;
         }
+        if (logEnd == 0) logEnd = event->position;
         if (event->position <= head) {
           if (event->position != head) break;
           keep = start + line.size();
-          found = true;
           if (last != 0 && last != head + 1) scanAll = true;
+          found = std::move(event);
           break;
         }
         last = event->position;
-        touched.insert(typeFilePath(event->eventType));
-        for (const auto& tag : event->tags) touched.insert(tagFilePath(tag));
+        touch(*event);
       }
       if (!found && head > 0) {
         throw CorruptionError("index file '" + positionsPath().string() +
@@ -445,6 +746,26 @@ void TagIndex::truncateAfterLocked(Position head) {
                               ", the last committed position; the index must be rebuilt");
       }
       if (!found) scanAll = true;
+      if (cutFiles && mark.writing != kUnknownPosition && logEnd < mark.writing) {
+        scanAll = true;  // the lines of (logEnd, W] are lost: their lists are unknown
+      }
+      if (found && cutFiles && bound < head) {
+        // The lines of (bound, head] name the lists that may hold entries after `bound` too.
+        touch(*found);
+        Position expected = head;
+        while (expected > bound + 1) {
+          std::optional<sdk::IndexedEvent> event;
+          if (reader.previous(line, start) && !line.empty() && line.back() == '\n') {
+            event = parsePositionLine(withoutNewline(line));
+          }
+          if (!event || event->position + 1 != expected) {
+            scanAll = true;
+            break;
+          }
+          touch(*event);
+          expected = event->position;
+        }
+      }
     }
   } else if (head > 0) {
     throw CorruptionError("index file '" + positionsPath().string() + "' is missing although " +
@@ -454,15 +775,11 @@ void TagIndex::truncateAfterLocked(Position head) {
   }
 
   std::size_t changed = 0;
-  for (const auto& path : touched) changed += truncatePostingFile(directory_ / path, head) ? 1 : 0;
-  if (scanAll) {
-    for (const auto& folder : {kTypesFolder, kTagsFolder}) {
-      for (const auto& name : fileSystem_->listDirectory(directory_ / folder)) {
-        if (name.size() < 4 || name.compare(name.size() - 4, 4, ".idx") != 0) continue;
-        if (touched.count(folder / name) > 0) continue;
-        changed += truncatePostingFile(directory_ / folder / name, head) ? 1 : 0;
-      }
+  if (cutFiles) {
+    for (const auto& path : touched) {
+      changed += truncatePostingFile(directory_ / path, bound) ? 1 : 0;
     }
+    if (scanAll) changed += truncateAllPostingFiles(bound, touched);
   }
   if (size > keep) {
     if (keep == 0) {
@@ -471,6 +788,15 @@ void TagIndex::truncateAfterLocked(Position head) {
       fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append)->truncate(keep);
     }
   }
+  if (cutFiles) {
+    writeMark({bound, bound});
+  } else if (fullRecoveryScan_ && (fileSystem_->exists(directory_ / kTypesFolder) ||
+                                   fileSystem_->exists(directory_ / kTagsFolder))) {
+    // Posting files may keep entries of positions a power loss took back, which neither the mark
+    // nor a line names; only a materialize() may cut them now, so the next one checks them all.
+    fileSystem_->createDirectories(scanRequestPath().parent_path());
+    fileSystem_->openWritable(scanRequestPath(), sdk::OpenMode::append);
+  }
   if (logger_ && (changed > 0 || size > keep) && logger_->enabled(sdk::LogLevel::info)) {
     logger_->log(sdk::LogLevel::info, "tag-index: removed the entries after position " +
                                           std::to_string(head) + " (" + std::to_string(changed) +
@@ -478,16 +804,28 @@ void TagIndex::truncateAfterLocked(Position head) {
                                           " bytes of '" + positionsPath().string() + "')");
   }
 
-  for (auto& [type, list] : types_) {
-    list.erase(std::upper_bound(list.begin(), list.end(), head), list.end());
+  if (cutFiles) {
+    // The tail would have to start at `bound` again: start over from the files.
+    forgetLocked();
+    return;
   }
-  for (auto& [tag, list] : tags_) {
-    list.erase(std::upper_bound(list.begin(), list.end(), head), list.end());
-  }
+  auto cut = [head](auto& map, bool dropEmpty) {
+    for (auto it = map.begin(); it != map.end();) {
+      auto& list = it->second;
+      list.erase(std::upper_bound(list.begin(), list.end(), head), list.end());
+      it = dropEmpty && list.empty() ? map.erase(it) : std::next(it);
+    }
+  };
+  cut(types_, false);  // a loaded empty list stays loaded
+  cut(tags_, false);
+  cut(tailTypes_, true);
+  cut(tailTags_, true);
+  while (!tailLog_.empty() && tailLog_.back().position > head) tailLog_.pop_back();
   if (started_ && caughtUp_ > head) {
     caughtUp_ = head;
     offset_ = keep;
   }
+  base_ = std::min(base_, caughtUp_);
 }
 
 void TagIndex::truncateAfter(Position head) {
@@ -497,11 +835,7 @@ void TagIndex::truncateAfter(Position head) {
 
 void TagIndex::reset() {
   std::unique_lock lock(mutex_);
-  started_ = false;
-  caughtUp_ = 0;
-  offset_ = 0;
-  types_.clear();
-  tags_.clear();
+  forgetLocked();
 }
 
 }  // namespace opossum::plugins::tag_index

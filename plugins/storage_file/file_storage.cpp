@@ -241,7 +241,9 @@ Ledger FileStorage::prepareLocked() {
     recoverLocked(*ledger, false);
   }
   if (auto plan = readMigrationPlan(*context_.fileSystem, migrationPath_)) {
-    // An addTags step was interrupted: finish it.
+    // An addTags step was interrupted: finish it, on complete files (after a reboot the journal's
+    // replay may have lowered what was written).
+    materializeAllLocked(*ledger);
     applyMigrationLocked(*plan);
     finishMigrationStepLocked(*ledger);
     log(context_, sdk::LogLevel::info,
@@ -434,8 +436,12 @@ void FileStorage::makeRoomLocked(Ledger& ledger, std::uint64_t size) {
 
 void FileStorage::materializeAllLocked(Ledger& ledger) {
   foldPendingMark(ledger);
-  if (ledger.materialized >= ledger.position) return;
   auto lock = lockMaterializer({});
+  if (ledger.materialized >= ledger.position) {
+    // The event files are there; the index's own mark may still be behind (a lost update).
+    context_.index->materialize(ledger.position);
+    return;
+  }
   bool done = false;
   Mark mark = materializeHeld(true, {}, done);
   if (mark.generation == ledger.generation && mark.position > ledger.materialized) {
@@ -689,8 +695,9 @@ TagMigrationResult FileStorage::addTags(
   auto lock = lockStore(cancel);
   Ledger ledger = prepareLocked();
   // The migration rewrites event files and posting files: first they must all exist.
-  if (ledger.materialized < ledger.position) {
-    materializeAllLocked(ledger);
+  const Position materialized = ledger.materialized;
+  materializeAllLocked(ledger);
+  if (ledger.materialized != materialized) {
     writeLedger(*context_.fileSystem, ledgerPath_, ledger, false);
   }
   TagMigrationResult result;

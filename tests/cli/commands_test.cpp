@@ -130,14 +130,14 @@ TEST_CASE("info shows plugins, head, counts per type, tags and bytes") {
   CHECK(r.out ==
         lines({"store        " + dir, "storage      file-per-event 1.0.0",
                "serializer   json 1.0.0 (format opossum-json 1)",
-               "index        tag-index 1.0.0 (format opossum-tag-index 1)", "head         5",
+               "index        tag-index 1.0.0 (format opossum-tag-index 2)", "head         5",
                "events       5", "tags         6 distinct", "bytes        " + bytes,
                "event types  3", "  CartOpened  2", "  CheckedOut  1", "  ItemAdded   2"}));
   CliResult json = f.cli.run(f.store({"info", "--json"}));
   CHECK(
       json.out ==
       R"({"store":")" + dir +
-          R"(","plugins":{"storage":{"name":"file-per-event","version":"1.0.0"},"serializer":{"name":"json","version":"1.0.0","format":"opossum-json","formatVersion":1},"index":{"name":"tag-index","version":"1.0.0","format":"opossum-tag-index","formatVersion":1}},"head":5,"events":5,"eventTypes":{"CartOpened":2,"CheckedOut":1,"ItemAdded":2},"distinctTags":6,"bytes":)" +
+          R"(","plugins":{"storage":{"name":"file-per-event","version":"1.0.0"},"serializer":{"name":"json","version":"1.0.0","format":"opossum-json","formatVersion":1},"index":{"name":"tag-index","version":"1.0.0","format":"opossum-tag-index","formatVersion":2}},"head":5,"events":5,"eventTypes":{"CartOpened":2,"CheckedOut":1,"ItemAdded":2},"distinctTags":6,"bytes":)" +
           bytes + "}\n");
 }
 

@@ -118,10 +118,10 @@ TEST_CASE("verify reports an event file that holds another position") {
 TEST_CASE("verify reports a garbled index file and reindex repairs it") {
   Fixture f;
   const fs::path list = f.dir / kCartC1;
-  REQUIRE(readWhole(list) == "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\n2\n5\n");
+  REQUIRE(readWhole(list) == "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n2\n5\n");
 
   SECTION("garbage inside the list") {
-    writeWhole(list, "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\nzz\n5\n");
+    writeWhole(list, "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\nzz\n5\n");
     CliResult r = f.verify();
     CHECK(r.status == 4);
     CHECK(r.out.rfind(std::string(kCartC1) + ": index file '", 0) == 0);
@@ -132,7 +132,7 @@ TEST_CASE("verify reports a garbled index file and reindex repairs it") {
     CHECK(read.err.find("cart=%431.idx") != std::string::npos);
   }
   SECTION("an entry missing") {
-    writeWhole(list, "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\n5\n");
+    writeWhole(list, "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n5\n");
     CliResult r = f.verify();
     CHECK(r.status == 4);
     CHECK(f.problems(r) == std::string(kCartC1) + ": position 2: lacks positions 2\n");
@@ -143,7 +143,7 @@ TEST_CASE("verify reports a garbled index file and reindex repairs it") {
   }
   SECTION("a list file deleted, a stray one added, the positions file cut") {
     fs::remove(f.dir / "indices/event-types/%43hecked%4Fut.idx");
-    writeWhole(f.dir / "indices/tags/ghost=x.idx", "opossum-tag-index 1 tag \"ghost\" \"x\"\n1\n");
+    writeWhole(f.dir / "indices/tags/ghost=x.idx", "opossum-tag-index 2 tag \"ghost\" \"x\"\n1\n");
     std::string positions = readWhole(f.dir / "indices/positions/positions.log");
     positions.resize(positions.rfind('\n', positions.size() - 2) + 1);
     writeWhole(f.dir / "indices/positions/positions.log", positions);
@@ -163,7 +163,7 @@ TEST_CASE("verify reports a garbled index file and reindex repairs it") {
   CliResult after = f.verify();
   CHECK(after.status == 0);
   CHECK(after.out == "ok: 5 events, the ledger and the index agree with the event files\n");
-  CHECK(readWhole(list) == "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\n2\n5\n");
+  CHECK(readWhole(list) == "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n2\n5\n");
   CHECK_FALSE(fs::exists(f.dir / "indices/tags/ghost=x.idx"));
   CliResult read = f.cli.run(f.args({"read", "--tag", "cart=C1", "--json"}));
   CHECK(read.status == 0);
@@ -174,7 +174,7 @@ TEST_CASE("verify reports a garbled index file and reindex repairs it") {
                    R"({"eventType":"CartOpened","event":{},"tags":[{"key":"cart","value":"C1"}]})"
                    "\n")
               .status == 0);
-  CHECK(readWhole(list) == "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\n2\n5\n6\n");
+  CHECK(readWhole(list) == "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n2\n5\n6\n");
   CHECK(f.verify().status == 0);
 }
 

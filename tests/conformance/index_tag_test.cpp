@@ -21,25 +21,29 @@ using opossum::sdk::IndexContext;
 // The kernel passes a plugin's options in its context.
 PluginChoice tagIndexChoice() { return PluginChoice{"tag-index", std::nullopt, {}}; }
 
-IndexContext contextFor(const std::filesystem::path& dir,
-                        opossum::sdk::PluginOptions options = {}) {
-  return IndexContext{dir, opossum::sdk::posixFileSystem(), nullptr, std::move(options)};
+IndexContext contextFor(const std::filesystem::path& dir, opossum::sdk::PluginOptions options = {},
+                        std::shared_ptr<opossum::sdk::FileSystem> fileSystem = nullptr) {
+  return IndexContext{dir, fileSystem ? fileSystem : opossum::sdk::posixFileSystem(), nullptr,
+                      std::move(options)};
 }
 
 }  // namespace
 
 TEST_CASE("tag-index plugin conforms", "[index][tag-index]") {
   PluginHost host({opossum::test::pluginDir()});
-  opossum::sdk::conformance::checkIndexConformance([&](const std::filesystem::path& dir) {
-    return host.create<Index>(tagIndexChoice(), contextFor(dir));
-  });
+  opossum::sdk::conformance::checkIndexConformance(
+      [&](const std::filesystem::path& dir, std::shared_ptr<opossum::sdk::FileSystem> files) {
+        return host.create<Index>(tagIndexChoice(), contextFor(dir, {}, std::move(files)));
+      });
 }
 
 TEST_CASE("tag-index plugin conforms with fullRecoveryScan", "[index][tag-index]") {
   PluginHost host({opossum::test::pluginDir()});
-  opossum::sdk::conformance::checkIndexConformance([&](const std::filesystem::path& dir) {
-    return host.create<Index>(tagIndexChoice(), contextFor(dir, {{"fullRecoveryScan", "true"}}));
-  });
+  opossum::sdk::conformance::checkIndexConformance(
+      [&](const std::filesystem::path& dir, std::shared_ptr<opossum::sdk::FileSystem> files) {
+        return host.create<Index>(
+            tagIndexChoice(), contextFor(dir, {{"fullRecoveryScan", "true"}}, std::move(files)));
+      });
 }
 
 TEST_CASE("tag-index plugin names its format and refuses unknown options", "[index][tag-index]") {
@@ -47,7 +51,7 @@ TEST_CASE("tag-index plugin names its format and refuses unknown options", "[ind
   PluginHost host({opossum::test::pluginDir()});
   auto index = host.create<Index>(tagIndexChoice(), contextFor(temp / "indices"));
   REQUIRE(index->formatName() == "opossum-tag-index");
-  REQUIRE(index->formatVersion() == 1);
+  REQUIRE(index->formatVersion() == 2);
   REQUIRE_THROWS_AS(
       host.create<Index>(tagIndexChoice(), contextFor(temp / "indices", {{"cacheSize", "10"}})),
       opossum::ConfigError);

@@ -569,6 +569,7 @@ TEST_CASE_METHOD(Fixture, "the layout of SPEC §4 exists after the first append"
   REQUIRE(eventuallyExists(d / "events" / "000000001.json"));
   CHECK(fs::is_regular_file(d / "events" / "000000001.json"));
   REQUIRE(eventuallyExists(d / "indices" / "tags" / "k=%41.idx"));
+  REQUIRE(eventuallyExists(d / "indices" / "tags" / "k=a.idx"));
   CHECK(fs::is_directory(d / "indices" / "event-types"));
   CHECK(fs::is_directory(d / "indices" / "tags"));
   CHECK(fs::is_directory(d / "indices" / "positions"));

@@ -96,7 +96,7 @@ TEST_CASE_METHOD(Fixture, "cbor config: event files are CBOR, named by position,
   }
   const std::string manifest = readFile(storeDir() / "manifest.json");
   CHECK(manifest.find("opossum-cbor") != std::string::npos);
-  CHECK(fs::is_directory(storeDir() / "indices" / "tags"));
+  CHECK(test::eventuallyExists(storeDir() / "indices" / "tags"));
   CHECK(fs::is_regular_file(storeDir() / "ledger.json"));
   CHECK(store->read(Query::fromTags({{"k", "a"}})).size() == 1);
   CHECK(store->read(Query::fromTags({{"k", "A"}})).size() == 1);

@@ -1,9 +1,14 @@
-// White-box tests of the tag-index: file names, file formats, lazy loading, cost of catching up,
-// and recovery; plus the SDK index conformance suite on the implementation linked directly.
+// White-box tests of the tag-index: file names, file formats, the mark and the tail, lazy loading,
+// cost of catching up, and recovery; plus the SDK index conformance suite on the implementation
+// linked directly.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
+#include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -11,6 +16,7 @@
 
 #include "index_file_names.hpp"
 #include "line_format.hpp"
+#include "mark_file.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/sdk/conformance/index_suite.hpp"
 #include "opossum/sdk/file_names.hpp"
@@ -96,11 +102,85 @@ class CountingFileSystem : public opossum::sdk::FileSystemWrapper {
   std::atomic<std::size_t> bytesRead{0};
 };
 
+// Records every file that is opened for writing, replaced or removed.
+class RecordingFileSystem : public opossum::sdk::FileSystemWrapper {
+ public:
+  RecordingFileSystem() : FileSystemWrapper(opossum::sdk::posixFileSystem()) {}
+
+  std::unique_ptr<opossum::sdk::WritableFile> openWritable(const fs::path& p,
+                                                           opossum::sdk::OpenMode m) override {
+    note(p);
+    return FileSystemWrapper::openWritable(p, m);
+  }
+  void replaceFile(const fs::path& p, std::string_view d, bool s) override {
+    note(p);
+    FileSystemWrapper::replaceFile(p, d, s);
+  }
+  bool remove(const fs::path& p) override {
+    note(p);
+    return FileSystemWrapper::remove(p);
+  }
+  void syncFileSystem(const fs::path& p) override {
+    ++syncs;
+    FileSystemWrapper::syncFileSystem(p);
+  }
+
+  // The names written since the last call, relative to `dir`.
+  std::set<std::string> take(const fs::path& dir) {
+    std::lock_guard lock(mutex_);
+    std::set<std::string> out;
+    for (const auto& p : written_) out.insert(p.lexically_relative(dir).string());
+    written_.clear();
+    return out;
+  }
+  std::atomic<std::size_t> syncs{0};
+
+ private:
+  void note(const fs::path& p) {
+    std::lock_guard lock(mutex_);
+    written_.push_back(p);
+  }
+  std::mutex mutex_;
+  std::vector<fs::path> written_;
+};
+
+// Every posting file's content by name.
+std::map<std::string, std::string> postingFiles(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const char* folder : {"event-types", "tags"}) {
+    if (!fs::exists(dir / folder)) continue;
+    for (const auto& entry : fs::directory_iterator(dir / folder)) {
+      out[std::string(folder) + "/" + entry.path().filename().string()] = readText(entry.path());
+    }
+  }
+  return out;
+}
+
+ti::Mark markOf(const fs::path& dir) {
+  auto read = ti::parseMark(readText(dir / "positions/posted.mark"));
+  REQUIRE(read.status == ti::MarkStatus::valid);
+  return read.mark;
+}
+
+void writeMarkFile(const fs::path& dir, const ti::Mark& mark) {
+  writeText(dir / "positions/posted.mark", ti::formatMarkLine(mark));
+}
+
+std::vector<Position> ofTag(ti::TagIndex& index, const Tag& tag, Position head) {
+  return index.positions(Query::fromTags({tag}), {}, head);
+}
+
+std::vector<Position> ofType(ti::TagIndex& index, const std::string& type, Position head) {
+  return index.positions(Query::fromEventTypes({type}), {}, head);
+}
+
 }  // namespace
 
 TEST_CASE("tag-index implementation conforms", "[index][tag-index]") {
   opossum::sdk::conformance::checkIndexConformance(
-      [](const fs::path& dir) { return makeIndex(dir); });
+      [](const fs::path& dir, std::shared_ptr<opossum::sdk::FileSystem> files) {
+        return makeIndex(dir, std::move(files));
+      });
 }
 
 TEST_CASE("sha256 matches the FIPS 180-4 examples", "[index][tag-index]") {
@@ -198,7 +278,7 @@ TEST_CASE("positions lines round-trip and torn lines are refused", "[index][tag-
 
 TEST_CASE("posting files: header checked, in-flight and torn tails ignored", "[index][tag-index]") {
   const std::string header = ti::tagHeader({"k", "v"});
-  REQUIRE(header == "opossum-tag-index 1 tag \"k\" \"v\"\n");
+  REQUIRE(header == "opossum-tag-index 2 tag \"k\" \"v\"\n");
   REQUIRE(ti::parsePostingFile(header + "1\n5\n9\n", header, 9, "f") ==
           std::vector<Position>{1, 5, 9});
   REQUIRE(ti::parsePostingFile(header + "1\n5\n9\n", header, 8, "f") ==
@@ -224,22 +304,30 @@ TEST_CASE("tag-index files are human-readable and exactly as documented", "[inde
                                       {3, "Opened", {{"cart", "c1"}}}};
   index->add(events);
   REQUIRE(readText(dir / "positions/positions.log") ==
-          "opossum-tag-index 1 positions\n"
+          "opossum-tag-index 2 positions\n"
           "[1,\"Opened\",[[\"cart\",\"C1\"]]]\n"
           "[2,\"Added\",[[\"cart\",\"C1\"],[\"sku\",\"x=y\"]]]\n"
           "[3,\"Opened\",[[\"cart\",\"c1\"]]]\n");
+  REQUIRE(postingFiles(dir).empty());  // add() defers them
+  index->materialize(3);
   REQUIRE(readText(dir / "event-types/%4Fpened.idx") ==
-          "opossum-tag-index 1 type \"Opened\"\n1\n3\n");
+          "opossum-tag-index 2 type \"Opened\"\n1\n3\n");
   REQUIRE(readText(dir / "tags/cart=%431.idx") ==
-          "opossum-tag-index 1 tag \"cart\" \"C1\"\n1\n2\n");
-  REQUIRE(readText(dir / "tags/cart=c1.idx") == "opossum-tag-index 1 tag \"cart\" \"c1\"\n3\n");
-  REQUIRE(readText(dir / "tags/sku=x%3Dy.idx") == "opossum-tag-index 1 tag \"sku\" \"x=y\"\n2\n");
+          "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n2\n");
+  REQUIRE(readText(dir / "tags/cart=c1.idx") == "opossum-tag-index 2 tag \"cart\" \"c1\"\n3\n");
+  REQUIRE(readText(dir / "tags/sku=x%3Dy.idx") == "opossum-tag-index 2 tag \"sku\" \"x=y\"\n2\n");
+  // The CRC-32 (as zlib computes it) of the line before it.
+  REQUIRE(readText(dir / "positions/posted.mark") ==
+          "opossum-tag-index 2 posted 00000000000000000003 00000000000000000003 3e445925\n");
+  REQUIRE(ti::parseMark(readText(dir / "positions/posted.mark")).mark == ti::Mark{3, 3});
 }
 
 TEST_CASE("a file that belongs to another tag or format is refused", "[index][tag-index]") {
   opossum::test::TempDir temp;
   const fs::path dir = temp / "indices";
-  makeIndex(dir)->add(std::vector<IndexedEvent>{{1, "T", {{"k", "v"}}}});
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{{1, "T", {{"k", "v"}}}});
+  writer->materialize(1);
 
   SECTION("a posting file whose header names another tag (a hash collision)") {
     writeText(dir / "tags/k=v.idx", ti::tagHeader({"k", "w"}) + "1\n");
@@ -247,7 +335,7 @@ TEST_CASE("a file that belongs to another tag or format is refused", "[index][ta
                       CorruptionError);
   }
   SECTION("a posting file of another format version") {
-    writeText(dir / "event-types/%54.idx", "opossum-tag-index 2 type \"T\"\n1\n");
+    writeText(dir / "event-types/%54.idx", "opossum-tag-index 1 type \"T\"\n1\n");
     REQUIRE_THROWS_AS(makeIndex(dir)->positions(Query::fromEventTypes({"T"}), {}, 1),
                       CorruptionError);
   }
@@ -255,6 +343,15 @@ TEST_CASE("a file that belongs to another tag or format is refused", "[index][ta
     writeText(dir / "positions/positions.log", "some-other-index 1 positions\n[1,\"T\",[]]\n");
     REQUIRE_THROWS_AS(makeIndex(dir)->positions(Query::fromEventTypes({"T"}), {}, 1),
                       CorruptionError);
+    REQUIRE_THROWS_AS(makeIndex(dir)->truncateAfter(1), CorruptionError);
+  }
+  SECTION("a mark that is damaged") {
+    std::string mark = readText(dir / "positions/posted.mark");
+    mark[40] = mark[40] == '1' ? '2' : '1';
+    writeText(dir / "positions/posted.mark", mark);
+    REQUIRE_THROWS_AS(makeIndex(dir)->positions(Query::fromEventTypes({"T"}), {}, 1),
+                      CorruptionError);
+    REQUIRE_THROWS_AS(makeIndex(dir)->materialize(1), CorruptionError);
     REQUIRE_THROWS_AS(makeIndex(dir)->truncateAfter(1), CorruptionError);
   }
   SECTION("a positions file that lacks committed positions") {
@@ -309,6 +406,7 @@ TEST_CASE("catching up and answering cost the new work, not the store", "[index]
     events.push_back({p, "Added", {{"cart", "c" + std::to_string(p % 100)}, {"all", "x"}}});
   }
   writer->add(events);
+  writer->materialize(kEvents);
   const auto positionsSize = fs::file_size(dir / "positions/positions.log");
 
   auto counting = std::make_shared<CountingFileSystem>();
@@ -338,20 +436,29 @@ TEST_CASE("catching up and answering cost the new work, not the store", "[index]
 
 TEST_CASE("recovery without a trace in the positions file needs fullRecoveryScan",
           "[index][tag-index]") {
-  // A power loss can keep a posting file's append and lose the positions file's one; a full
-  // scan finds such entries.
+  // A power loss can keep a posting file's append and lose the mark's and the positions file's;
+  // with fullRecoveryScan the next materialize() checks every posting file.
   opossum::test::TempDir temp;
   const fs::path dir = temp / "indices";
-  makeIndex(dir)->add(std::vector<IndexedEvent>{{1, "T", {{"k", "v"}}}, {2, "T", {}}});
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{{1, "T", {{"k", "v"}}}, {2, "T", {}}});
+  writer->materialize(2);
   writeText(dir / "tags/k=v.idx", "3\n", true);
   writeText(dir / "tags/k=w.idx", ti::tagHeader({"k", "w"}) + "3\n", false);
   auto index = makeIndex(dir, opossum::sdk::posixFileSystem(), {{"fullRecoveryScan", "true"}});
   index->truncateAfter(2);
+  // A materialize() of another process may be writing them: they are left for the next one.
+  REQUIRE(fs::exists(dir / "tags/k=w.idx"));
+  REQUIRE(fs::exists(dir / "positions/scan.request"));
+  index->add(std::vector<IndexedEvent>{{3, "T", {{"k", "x"}}}});
+  REQUIRE(ofTag(*index, {"k", "w"}, 3).empty());  // beyond the mark: not trusted
+  index->materialize(3);
   REQUIRE(readText(dir / "tags/k=v.idx") == ti::tagHeader({"k", "v"}) + "1\n");
   REQUIRE_FALSE(fs::exists(dir / "tags/k=w.idx"));
-  index->add(std::vector<IndexedEvent>{{3, "T", {{"k", "x"}}}});
-  REQUIRE(index->positions(Query::fromTags({{"k", "v"}}), {}, 3) == std::vector<Position>{1});
-  REQUIRE(index->positions(Query::fromTags({{"k", "w"}}), {}, 3).empty());
+  REQUIRE_FALSE(fs::exists(dir / "positions/scan.request"));
+  REQUIRE(ofTag(*index, {"k", "v"}, 3) == std::vector<Position>{1});
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "w"}, 3).empty());
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "x"}, 3) == std::vector<Position>{3});
 }
 
 TEST_CASE("add refuses a batch with gaps and heals leftovers of a failed add",
@@ -370,4 +477,414 @@ TEST_CASE("add refuses a batch with gaps and heals leftovers of a failed add",
   REQUIRE(fresh->positions(Query::fromTags({{"k", "v"}}), {}, 2) == std::vector<Position>{1});
   REQUIRE(fresh->positions(Query::fromTags({{"k", "w"}}), {}, 2) == std::vector<Position>{2});
   REQUIRE(fresh->positions(Query::fromEventTypes({"T"}), {}, 2) == std::vector<Position>{1});
+}
+
+TEST_CASE("the mark: fixed first line with a CRC, garbage after it ignored", "[index][tag-index]") {
+  const std::string line = ti::formatMarkLine({12, 15});
+  REQUIRE(line.size() == ti::kMarkLineSize);
+  REQUIRE(line.rfind("opossum-tag-index 2 posted 00000000000000000012 00000000000000000015 ", 0) ==
+          0);
+  REQUIRE(line.back() == '\n');
+  REQUIRE(ti::formatMarkLine({0, 0}).size() == ti::kMarkLineSize);
+  REQUIRE(ti::formatMarkLine({18446744073709551615ULL, 18446744073709551615ULL}).size() ==
+          ti::kMarkLineSize);
+  REQUIRE(ti::parseMark(line).status == ti::MarkStatus::valid);
+  REQUIRE(ti::parseMark(line).mark == ti::Mark{12, 15});
+  REQUIRE(ti::parseMark(line + "#~garbage\n]\n\x01\xff\n2").mark == ti::Mark{12, 15});
+  REQUIRE(ti::parseMark(line + std::string(7, '\0')).status == ti::MarkStatus::valid);
+  // Never written back (a power loss): blank, not damaged.
+  REQUIRE(ti::parseMark("").status == ti::MarkStatus::blank);
+  REQUIRE(ti::parseMark(std::string(78, '\0')).status == ti::MarkStatus::blank);
+  REQUIRE(ti::parseMark(std::string(30, '\0')).status == ti::MarkStatus::blank);
+  // Any change of a byte, a torn line, W below P, another version: damaged.
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    std::string changed = line;
+    changed[i] = changed[i] == '7' ? '8' : '7';
+    INFO(i);
+    REQUIRE(ti::parseMark(changed).status == ti::MarkStatus::damaged);
+  }
+  REQUIRE(ti::parseMark(line.substr(0, 77)).status == ti::MarkStatus::damaged);
+  REQUIRE(ti::parseMark(line.substr(0, 40)).status == ti::MarkStatus::damaged);
+  REQUIRE(ti::parseMark(ti::formatMarkLine({15, 12})).status == ti::MarkStatus::damaged);
+  std::string v1 = line;
+  v1[18] = '1';
+  REQUIRE(ti::parseMark(v1).status == ti::MarkStatus::damaged);
+}
+
+TEST_CASE("add() writes the positions file only, materialize() the posting files up to its mark",
+          "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto files = std::make_shared<RecordingFileSystem>();
+  auto index = makeIndex(dir, files);
+  std::vector<IndexedEvent> events;
+  for (Position p = 1; p <= 6; ++p) {
+    events.push_back({p, p % 2 ? "Odd" : "Even", {{"n", std::to_string(p % 3)}, {"all", ""}}});
+  }
+  index->add(events);
+  REQUIRE(files->take(dir) == std::set<std::string>{"positions/positions.log"});
+  REQUIRE(postingFiles(dir).empty());
+  REQUIRE_FALSE(fs::exists(dir / "positions/posted.mark"));
+
+  index->materialize(4);
+  REQUIRE(markOf(dir) == ti::Mark{4, 4});
+  const std::string odd = ti::typeHeader("Odd");
+  const std::string all = ti::tagHeader({"all", ""});
+  REQUIRE(postingFiles(dir) == std::map<std::string, std::string>{
+                                   {"event-types/%45ven.idx", ti::typeHeader("Even") + "2\n4\n"},
+                                   {"event-types/%4Fdd.idx", odd + "1\n3\n"},
+                                   {"tags/all=.idx", all + "1\n2\n3\n4\n"},
+                                   {"tags/n=0.idx", ti::tagHeader({"n", "0"}) + "3\n"},
+                                   {"tags/n=1.idx", ti::tagHeader({"n", "1"}) + "1\n4\n"},
+                                   {"tags/n=2.idx", ti::tagHeader({"n", "2"}) + "2\n"}});
+  auto written = files->take(dir);
+  REQUIRE(written.count("positions/posted.mark") == 1);
+  // A new posting file is written in the staging folder and renamed into place.
+  REQUIRE(written.count(".staging/n=0.idx") == 1);
+  REQUIRE(written.count("tags/n=0.idx") == 0);
+  REQUIRE(fs::is_empty(dir / ".staging"));
+  REQUIRE(files->syncs == 0);  // the storage makes them durable
+
+  index->materialize(3);  // below the mark: nothing to do
+  index->materialize(4);
+  REQUIRE(files->take(dir).empty());
+
+  index->materialize(6);
+  REQUIRE(markOf(dir) == ti::Mark{6, 6});
+  REQUIRE(readText(dir / "event-types/%4Fdd.idx") == odd + "1\n3\n5\n");
+  REQUIRE(readText(dir / "tags/all=.idx") == all + "1\n2\n3\n4\n5\n6\n");
+  // Only the lists of positions 5 and 6, and the mark.
+  REQUIRE(files->take(dir) == std::set<std::string>{"positions/posted.mark",
+                                                    "event-types/%45ven.idx",
+                                                    "event-types/%4Fdd.idx", "tags/all=.idx",
+                                                    "tags/n=0.idx", "tags/n=2.idx"});
+}
+
+TEST_CASE("the tail: what this instance read after the mark, per type and tag",
+          "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  std::vector<IndexedEvent> events;
+  for (Position p = 1; p <= 10; ++p) {
+    // A duplicate tag on one event counts once.
+    events.push_back(
+        {p, p % 2 ? "Odd" : "Even", {{"n", std::to_string(p % 3)}, {"n", "x"}, {"n", "x"}}});
+  }
+  writer->add(events);
+  REQUIRE(writer->tailBase() == 0);
+  REQUIRE(writer->typeTail("Odd") == std::vector<Position>{1, 3, 5, 7, 9});
+  REQUIRE(writer->tagTail({"n", "x"}) == std::vector<Position>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  REQUIRE(writer->tailEntries() == 30);
+
+  auto early = makeIndex(dir);  // starts before anything is materialized
+  REQUIRE(ofType(*early, "Odd", 10) == std::vector<Position>{1, 3, 5, 7, 9});
+  REQUIRE(early->tailBase() == 0);
+  REQUIRE(early->tailEntries() == 30);
+
+  writer->materialize(6);  // trims the writer's own tail
+  REQUIRE(writer->tailBase() == 6);
+  REQUIRE(writer->typeTail("Odd") == std::vector<Position>{7, 9});
+  REQUIRE(writer->typeTail("Even") == std::vector<Position>{8, 10});
+  REQUIRE(writer->tagTail({"n", "0"}) == std::vector<Position>{9});
+  REQUIRE(writer->tailEntries() == 12);
+
+  // A fresh instance starts its tail at the mark: (6, 10], read backwards from the end.
+  auto fresh = makeIndex(dir);
+  REQUIRE(ofType(*fresh, "Even", 10) == std::vector<Position>{2, 4, 6, 8, 10});
+  REQUIRE(fresh->tailBase() == 6);
+  REQUIRE(fresh->tailEntries() == 12);
+  REQUIRE(fresh->tagTail({"n", "1"}) == std::vector<Position>{7, 10});
+  // Asked for an older head, it never reads posting files beyond it.
+  auto behind = makeIndex(dir);
+  REQUIRE(ofType(*behind, "Even", 4) == std::vector<Position>{2, 4});
+  REQUIRE(behind->tailBase() == 4);
+  REQUIRE(behind->tailEntries() == 0);
+  REQUIRE(ofType(*behind, "Even", 10) == std::vector<Position>{2, 4, 6, 8, 10});
+  REQUIRE(behind->typeTail("Even") == std::vector<Position>{6, 8, 10});
+
+  // add() and catching up append to the tail; lists loaded before stay exact.
+  writer->add(std::vector<IndexedEvent>{{11, "Odd", {{"n", "2"}}}, {12, "Even", {}}});
+  REQUIRE(writer->typeTail("Odd") == std::vector<Position>{7, 9, 11});
+  REQUIRE(ofType(*fresh, "Odd", 12) == std::vector<Position>{1, 3, 5, 7, 9, 11});
+  REQUIRE(fresh->typeTail("Odd") == std::vector<Position>{7, 9, 11});
+  REQUIRE(ofTag(*early, {"n", "2"}, 12) == std::vector<Position>{2, 5, 8, 11});
+  REQUIRE(early->tailBase() == 0);  // it has not looked at the mark again yet
+
+  fresh->reset();
+  REQUIRE(fresh->tailEntries() == 0);
+  REQUIRE(ofTag(*fresh, {"n", "2"}, 12) == std::vector<Position>{2, 5, 8, 11});
+}
+
+TEST_CASE("a long-running reader drops the tail that others materialized", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  auto reader = makeIndex(dir);
+  auto lagging = makeIndex(dir);
+  constexpr Position kEvents = ti::TagIndex::kTailCheck + 500;
+  std::vector<IndexedEvent> events;
+  for (Position p = 1; p <= kEvents; ++p) {
+    events.push_back({p, "T", {{"cart", "c" + std::to_string(p % 10)}}});
+  }
+  auto count = [&](const std::string& cart, Position head) {
+    std::vector<Position> out;
+    for (const auto& e : events) {
+      if (e.position <= head && e.tags[0].value == cart) out.push_back(e.position);
+    }
+    return out;
+  };
+  writer->add(std::span(events).subspan(0, 100));
+  REQUIRE(ofTag(*reader, {"cart", "c3"}, 100) == count("c3", 100));
+  REQUIRE(ofTag(*lagging, {"cart", "c3"}, 100) == count("c3", 100));
+  REQUIRE(reader->tailBase() == 0);
+  writer->add(std::span(events).subspan(100));
+  writer->materialize(kEvents - 200);
+  // Catching up past kTailCheck tail positions, a reader reads the mark again.
+  REQUIRE(ofTag(*reader, {"cart", "c3"}, kEvents) == count("c3", kEvents));
+  REQUIRE(reader->tailBase() == kEvents - 200);
+  REQUIRE(reader->tailEntries() == 2 * 200);
+  REQUIRE(ofTag(*reader, {"cart", "c4"}, kEvents) == count("c4", kEvents));
+  // One that has read less than the mark drops its tail up to what it has read only.
+  REQUIRE(ofTag(*lagging, {"cart", "c3"}, kEvents - 300) == count("c3", kEvents - 300));
+  REQUIRE(lagging->tailBase() == kEvents - 300);
+  REQUIRE(lagging->tailEntries() == 0);
+  REQUIRE(ofTag(*lagging, {"cart", "c5"}, kEvents) == count("c5", kEvents));
+  // The writer drops its own tail when it materializes.
+  REQUIRE(writer->tailBase() == kEvents - 200);
+}
+
+TEST_CASE("an interrupted materialize() is cut back to the mark first", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}},
+                                        {2, "T", {{"k", "a"}}},
+                                        {3, "U", {{"k", "a"}, {"k", "new"}}},
+                                        {4, "T", {{"k", "b"}}},
+                                        {5, "U", {{"k", "a"}}},
+                                        {6, "T", {}}});
+  writer->materialize(2);
+  // What a materialize(5) that crashed may leave: the mark {2, 5}, some entries of (2, 5], a
+  // torn line, a list created for position 3.
+  writeMarkFile(dir, {2, 5});
+  writeText(dir / "tags/k=a.idx", "3\n5", true);
+  writeText(dir / "tags/k=new.idx", ti::tagHeader({"k", "new"}) + "3\n");
+  writeText(dir / "event-types/%54.idx", "4\n", true);
+  const auto crashed = postingFiles(dir);
+
+  // Readers trust only the entries <= P.
+  auto reader = makeIndex(dir);
+  REQUIRE(ofTag(*reader, {"k", "a"}, 6) == std::vector<Position>{1, 2, 3, 5});
+  REQUIRE(ofTag(*reader, {"k", "new"}, 6) == std::vector<Position>{3});
+  REQUIRE(ofType(*reader, "T", 6) == std::vector<Position>{1, 2, 4, 6});
+
+  // The usual recovery of an interrupted append (head >= W) leaves the posting files alone.
+  auto files = std::make_shared<RecordingFileSystem>();
+  auto recovering = makeIndex(dir, files);
+  recovering->add(std::vector<IndexedEvent>{{7, "T", {{"k", "a"}}}});  // never committed
+  files->take(dir);
+  recovering->truncateAfter(6);
+  REQUIRE(files->take(dir) == std::set<std::string>{"positions/positions.log"});
+  REQUIRE(postingFiles(dir) == crashed);
+  REQUIRE(markOf(dir) == ti::Mark{2, 5});
+
+  SECTION("the next materialize() repairs, then writes") {
+    recovering->materialize(4);
+    REQUIRE(markOf(dir) == ti::Mark{4, 4});
+    REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n2\n3\n");
+    REQUIRE(readText(dir / "tags/k=new.idx") == ti::tagHeader({"k", "new"}) + "3\n");
+    REQUIRE(readText(dir / "event-types/%54.idx") == ti::typeHeader("T") + "1\n2\n4\n");
+    REQUIRE(readText(dir / "tags/k=b.idx") == ti::tagHeader({"k", "b"}) + "4\n");
+    REQUIRE_FALSE(fs::exists(dir / "event-types/%55.idx.tmp"));
+    recovering->materialize(6);
+    REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n2\n3\n5\n");
+  }
+  SECTION("a materialize() below W repairs all of (P, W]") {
+    // Position 5 names k=a and U, which materialize(3) does not write.
+    writeText(dir / "event-types/%55.idx", ti::typeHeader("U") + "3\n5\n");
+    recovering->materialize(3);
+    REQUIRE(markOf(dir) == ti::Mark{3, 3});
+    REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n2\n3\n");
+    REQUIRE(readText(dir / "event-types/%55.idx") == ti::typeHeader("U") + "3\n");
+    REQUIRE(readText(dir / "event-types/%54.idx") == ti::typeHeader("T") + "1\n2\n");
+  }
+  SECTION("a truncateAfter() below W cuts to min(P, head)") {
+    // Committed positions lost in a power loss: 4 and later are appended again.
+    makeIndex(dir)->truncateAfter(3);
+    REQUIRE(markOf(dir) == ti::Mark{2, 2});
+    REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n2\n");
+    REQUIRE_FALSE(fs::exists(dir / "tags/k=new.idx"));
+    REQUIRE(readText(dir / "event-types/%54.idx") == ti::typeHeader("T") + "1\n2\n");
+    REQUIRE(readText(dir / "positions/positions.log").find("[4,") == std::string::npos);
+    auto again = makeIndex(dir);
+    again->add(std::vector<IndexedEvent>{{4, "U", {{"k", "c"}}}});
+    REQUIRE(ofTag(*again, {"k", "new"}, 4) == std::vector<Position>{3});
+    again->materialize(4);
+    REQUIRE(readText(dir / "tags/k=new.idx") == ti::tagHeader({"k", "new"}) + "3\n");
+    REQUIRE(ofType(*makeIndex(dir), "U", 4) == std::vector<Position>{3, 4});
+    REQUIRE(ofType(*makeIndex(dir), "T", 4) == std::vector<Position>{1, 2});
+  }
+  // Every way gives the exact answers, also to instances that started before.
+  REQUIRE(ofTag(*reader, {"k", "a"}, 6) == std::vector<Position>{1, 2, 3, 5});
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 3) == std::vector<Position>{1, 2, 3});
+}
+
+TEST_CASE("entries after the mark that it does not name are cut before appending",
+          "[index][tag-index]") {
+  // After a power loss the mark can lag behind the posting files (it is not synced): the files
+  // may hold entries of (P, W] for a W the mark lost.
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{
+      {1, "T", {{"k", "a"}}}, {2, "T", {}}, {3, "T", {{"k", "a"}}}, {4, "T", {{"k", "a"}}}});
+  writer->materialize(2);
+  writeText(dir / "tags/k=a.idx", "3\n", true);
+  writeText(dir / "event-types/%54.idx", "3\n4", true);
+  REQUIRE(markOf(dir) == ti::Mark{2, 2});
+  auto index = makeIndex(dir);
+  index->materialize(4);
+  REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n3\n4\n");
+  REQUIRE(readText(dir / "event-types/%54.idx") == ti::typeHeader("T") + "1\n2\n3\n4\n");
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 4) == std::vector<Position>{1, 3, 4});
+}
+
+TEST_CASE("a blank mark beside posting files: they are rebuilt from the positions file",
+          "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}}, {2, "U", {{"k", "a"}}}});
+  writer->materialize(2);
+  writer->add(std::vector<IndexedEvent>{{3, "T", {}}});
+  // The mark lost its content; the files hold entries the positions file does not confirm.
+  SECTION("empty") { writeText(dir / "positions/posted.mark", ""); }
+  SECTION("zeros") { writeText(dir / "positions/posted.mark", std::string(78, '\0')); }
+  SECTION("missing") { fs::remove(dir / "positions/posted.mark"); }
+  writeText(dir / "tags/k=a.idx", "5\n", true);
+  writeText(dir / "tags/k=b.idx", ti::tagHeader({"k", "b"}) + "1\n");
+  auto reader = makeIndex(dir);
+  REQUIRE(reader->readMark() == ti::Mark{0, ti::kUnknownPosition});
+  REQUIRE(ofTag(*reader, {"k", "a"}, 3) == std::vector<Position>{1, 2});
+  REQUIRE(ofTag(*reader, {"k", "b"}, 3).empty());
+  REQUIRE(reader->tailBase() == 0);
+  makeIndex(dir)->materialize(2);
+  REQUIRE(markOf(dir) == ti::Mark{2, 2});
+  REQUIRE(postingFiles(dir) == std::map<std::string, std::string>{
+                                   {"event-types/%54.idx", ti::typeHeader("T") + "1\n"},
+                                   {"event-types/%55.idx", ti::typeHeader("U") + "2\n"},
+                                   {"tags/k=a.idx", ti::tagHeader({"k", "a"}) + "1\n2\n"}});
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 3) == std::vector<Position>{1, 2});
+}
+
+TEST_CASE("a missing mark without posting files is a folder with nothing materialized",
+          "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto index = makeIndex(dir);
+  REQUIRE(index->readMark() == ti::Mark{0, 0});
+  index->add(std::vector<IndexedEvent>{{1, "T", {}}});
+  REQUIRE(index->readMark() == ti::Mark{0, 0});
+  index->truncateAfter(1);
+  REQUIRE_FALSE(fs::exists(dir / "positions/posted.mark"));
+  index->truncateAfter(0);
+  REQUIRE(index->positions(Query::all(), {}, 1).empty());
+}
+
+TEST_CASE("addTags needs the posting files written up to its positions", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  std::vector<IndexedEvent> events;
+  for (Position p = 1; p <= 10; ++p) events.push_back({p, "T", {{"n", std::to_string(p % 2)}}});
+  writer->add(events);
+  auto migrating = makeIndex(dir);
+  REQUIRE(ofTag(*migrating, {"n", "0"}, 10).size() == 5);  // its tail holds (0, 10]
+  writer->materialize(5);
+  const std::vector<IndexedEvent> additions = {{3, "", {{"added", "yes"}}},
+                                               {8, "", {{"added", "yes"}, {"n", "0"}}}};
+  REQUIRE_THROWS_AS(migrating->addTags(additions), opossum::InvalidArgumentError);
+  REQUIRE_FALSE(fs::exists(dir / "tags/added=yes.idx"));
+  writer->materialize(10);
+  migrating->addTags(additions);
+  // Its tail no longer covers what the posting files hold, so a list loaded now sees the tags.
+  REQUIRE(migrating->tailBase() == 10);
+  REQUIRE(ofTag(*migrating, {"added", "yes"}, 10) == std::vector<Position>{3, 8});
+  REQUIRE(ofTag(*makeIndex(dir), {"added", "yes"}, 10) == std::vector<Position>{3, 8});
+  writer->add(std::vector<IndexedEvent>{{11, "T", {{"added", "yes"}}}});
+  REQUIRE(ofTag(*migrating, {"added", "yes"}, 11) == std::vector<Position>{3, 8, 11});
+  writer->materialize(11);
+  REQUIRE(readText(dir / "tags/added=yes.idx") == ti::tagHeader({"added", "yes"}) + "3\n8\n11\n");
+}
+
+namespace {
+
+// Calls `hook` with the path of each posting file opened for writing, before opening it.
+class HookFileSystem : public opossum::sdk::FileSystemWrapper {
+ public:
+  explicit HookFileSystem(std::function<void(const fs::path&)> hook)
+      : FileSystemWrapper(opossum::sdk::posixFileSystem()), hook_(std::move(hook)) {}
+  std::unique_ptr<opossum::sdk::WritableFile> openWritable(const fs::path& p,
+                                                           opossum::sdk::OpenMode m) override {
+    if (p.extension() == ".idx") hook_(p);
+    return FileSystemWrapper::openWritable(p, m);
+  }
+
+ private:
+  std::function<void(const fs::path&)> hook_;
+};
+
+}  // namespace
+
+TEST_CASE("materialize() announces W in the mark before it writes an entry", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  std::vector<ti::Mark> seen;
+  auto index = makeIndex(
+      dir, std::make_shared<HookFileSystem>([&](const fs::path&) { seen.push_back(markOf(dir)); }));
+  index->add(std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}}, {2, "U", {}}, {3, "T", {}}});
+  index->materialize(2);
+  REQUIRE(seen == std::vector<ti::Mark>{{0, 2}, {0, 2}, {0, 2}});
+  seen.clear();
+  index->materialize(3);
+  REQUIRE(seen == std::vector<ti::Mark>{{2, 3}});
+  REQUIRE(markOf(dir) == ti::Mark{3, 3});
+}
+
+TEST_CASE("readers are not blocked while materialize() writes", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  std::shared_ptr<ti::TagIndex> index;
+  std::future<std::vector<Position>> reader;
+  bool inTime = false;
+  index =
+      makeIndex(dir, std::make_shared<HookFileSystem>([&](const fs::path&) {
+                  if (reader.valid()) return;
+                  // The writing instance answers another thread meanwhile, through its lock,
+                  // after learning what another process added.
+                  reader = std::async(std::launch::async, [&] { return ofType(*index, "T", 4); });
+                  inTime = reader.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+                }));
+  index->add(std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}}, {2, "U", {}}, {3, "T", {}}});
+  makeIndex(dir)->add(std::vector<IndexedEvent>{{4, "T", {}}});
+  index->materialize(3);
+  REQUIRE(reader.valid());
+  REQUIRE(inTime);
+  REQUIRE(reader.get() == std::vector<Position>{1, 3, 4});
+  REQUIRE(ofType(*makeIndex(dir), "T", 4) == std::vector<Position>{1, 3, 4});
+}
+
+TEST_CASE("addTags rewrites a list that ends with a torn or garbage line", "[index][tag-index]") {
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto index = makeIndex(dir);
+  index->add(
+      std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}}, {2, "T", {{"k", "a"}}}, {3, "T", {}}});
+  index->materialize(3);
+  SECTION("garbage line") { writeText(dir / "tags/k=a.idx", "#~garbage\n", true); }
+  SECTION("torn line") { writeText(dir / "tags/k=a.idx", "3", true); }
+  index->addTags(std::vector<IndexedEvent>{{3, "", {{"k", "a"}}}});
+  REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n2\n3\n");
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 3) == std::vector<Position>{1, 2, 3});
 }

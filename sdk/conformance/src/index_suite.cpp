@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "opossum/errors.hpp"
+
 namespace opossum::sdk::conformance {
 
 namespace {
@@ -207,12 +209,163 @@ void tearEveryFile(const fs::path& dir, const std::string& tail) {
 
 std::string repeat(char c, std::size_t n) { return std::string(n, c); }
 
+// Fails one write, the n-th after arm(n) among the calls that change files. An append writes half
+// of its bytes first (a write torn by a crash); the others change nothing (an in-place write of a
+// small record lies in one sector, which a crash does not tear).
+class FailingFileSystem : public FileSystemWrapper {
+ public:
+  explicit FailingFileSystem(std::shared_ptr<FileSystem> target)
+      : FileSystemWrapper(std::move(target)) {}
+
+  void arm(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    countdown_ = n;
+    armed_ = true;
+    fired_ = false;
+  }
+  bool fired() const {
+    std::lock_guard lock(mutex_);
+    return fired_;
+  }
+  // Whether the current call is the one to fail.
+  bool hit() {
+    std::lock_guard lock(mutex_);
+    if (!armed_) return false;
+    if (countdown_ > 0) {
+      --countdown_;
+      return false;
+    }
+    armed_ = false;
+    fired_ = true;
+    return true;
+  }
+
+  class File : public WritableFile {
+   public:
+    File(std::unique_ptr<WritableFile> file, FailingFileSystem& owner)
+        : file_(std::move(file)), owner_(owner) {}
+    void append(std::string_view data) override {
+      if (owner_.hit()) {
+        file_->append(data.substr(0, data.size() / 2));
+        throw IoError("injected failure appending to '" + path().string() + "'");
+      }
+      file_->append(data);
+    }
+    void writeAt(std::uint64_t offset, std::string_view data) override {
+      if (owner_.hit()) throw IoError("injected failure writing '" + path().string() + "'");
+      file_->writeAt(offset, data);
+    }
+    void sync() override { file_->sync(); }
+    void truncate(std::uint64_t size) override {
+      if (owner_.hit()) throw IoError("injected failure truncating '" + path().string() + "'");
+      file_->truncate(size);
+    }
+    std::uint64_t size() override { return file_->size(); }
+    const fs::path& path() const override { return file_->path(); }
+
+   private:
+    std::unique_ptr<WritableFile> file_;
+    FailingFileSystem& owner_;
+  };
+
+  std::unique_ptr<WritableFile> openWritable(const fs::path& p, OpenMode m) override {
+    if (hit()) throw IoError("injected failure opening '" + p.string() + "'");
+    return std::make_unique<File>(FileSystemWrapper::openWritable(p, m), *this);
+  }
+  void replaceFile(const fs::path& p, std::string_view d, bool s) override {
+    if (hit()) throw IoError("injected failure replacing '" + p.string() + "'");
+    FileSystemWrapper::replaceFile(p, d, s);
+  }
+  void rename(const fs::path& f, const fs::path& t) override {
+    if (hit()) throw IoError("injected failure renaming '" + f.string() + "'");
+    FileSystemWrapper::rename(f, t);
+  }
+  bool remove(const fs::path& p) override {
+    if (hit()) throw IoError("injected failure removing '" + p.string() + "'");
+    return FileSystemWrapper::remove(p);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t countdown_ = 0;
+  bool armed_ = false;
+  bool fired_ = false;
+};
+
+// Readers in threads check every answer against the events committed so far.
+class Race {
+ public:
+  Race(std::vector<IndexedEvent> all, std::vector<Query> queries)
+      : all_(std::move(all)), queries_(std::move(queries)) {}
+
+  std::atomic<Position> committed{0};
+  std::atomic<bool> done{false};
+
+  void fail(const std::string& what) {
+    std::lock_guard lock(mutex_);
+    if (failure_.empty()) failure_ = what;
+  }
+  std::string failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
+  }
+
+  void read(const std::shared_ptr<Index>& target, int seed) {
+    std::size_t round = 0;
+    while (!done.load()) {
+      Position head = committed.load();
+      const Query& q = queries_[(round++ * 7 + seed) % queries_.size()];
+      ReadOptions o{round % 2 == 0,
+                    round % 3 == 0 ? std::optional<Position>(head / 2) : std::nullopt,
+                    round % 5 == 0 ? std::optional<std::size_t>(1) : std::nullopt};
+      std::vector<Position> expected;
+      for (const auto& e : all_) {
+        if (e.position <= head && (!o.fromPosition || e.position > *o.fromPosition) &&
+            queryMatches(q, e)) {
+          expected.push_back(e.position);
+        }
+      }
+      if (o.descending) std::reverse(expected.begin(), expected.end());
+      if (o.maxCount && expected.size() > *o.maxCount) expected.resize(*o.maxCount);
+      std::vector<Position> got;
+      try {
+        got = target->positions(q, o, head);
+      } catch (const std::exception& e) {
+        fail(std::string("positions threw: ") + e.what());
+        return;
+      }
+      if (got != expected) {
+        fail("wrong answer for " + describe(q) + " " + describe(o, head));
+        return;
+      }
+    }
+  }
+
+ private:
+  std::vector<IndexedEvent> all_;
+  std::vector<Query> queries_;
+  std::mutex mutex_;
+  std::string failure_;
+};
+
+void runSuite(const IndexFactoryWithFiles& makeWithFiles, bool injectsFaults);
+
 }  // namespace
 
-void checkIndexConformance(
-    const std::function<std::shared_ptr<Index>(const std::filesystem::path& dir)>& make) {
+void checkIndexConformance(const IndexFactoryWithFiles& make) { runSuite(make, true); }
+
+void checkIndexConformance(const IndexFactory& make) {
+  runSuite([&](const fs::path& dir, const std::shared_ptr<FileSystem>&) { return make(dir); },
+           false);
+}
+
+namespace {
+
+void runSuite(const IndexFactoryWithFiles& makeWithFiles, bool injectsFaults) {
   ScratchDir scratch;
   const fs::path dir = scratch.indexDir();
+  const auto posix = posixFileSystem();
+  auto make = [&](const fs::path& folder) { return makeWithFiles(folder, posix); };
   std::shared_ptr<Index> index = make(dir);
   REQUIRE(index != nullptr);
   Model model;
@@ -301,6 +454,9 @@ void checkIndexConformance(
     requireSameForAllOptions(*index, model, caseQueries, {6}, {0, 3});
     auto restarted = make(dir);
     requireSameForAllOptions(*restarted, model, caseQueries, {6}, {0, 3});
+    index->materialize(6);  // what add() deferred is written now
+    requireSameForAllOptions(*index, model, caseQueries, {6}, {0, 3});
+    requireSameForAllOptions(*make(dir), model, caseQueries, {6}, {0, 3});
   }
 
   SECTION("tags with separators, escapes, unicode and 1,024-byte keys and values stay apart") {
@@ -354,9 +510,12 @@ void checkIndexConformance(
       INFO(describe(q));
       REQUIRE(index->positions(q, {}, head) == model.expected(q, {}, head));
     }
+    SECTION("as added") {}
+    SECTION("once materialized") { index->materialize(head); }
     auto restarted = make(dir);
     for (const auto& q : special) {
       INFO(describe(q));
+      REQUIRE(index->positions(q, {}, head) == model.expected(q, {}, head));
       REQUIRE(restarted->positions(q, {}, head) == model.expected(q, {}, head));
       REQUIRE(restarted->positions(q, ReadOptions{true, std::nullopt, 1}, head) ==
               model.expected(q, ReadOptions{true, std::nullopt, 1}, head));
@@ -372,6 +531,9 @@ void checkIndexConformance(
 
   SECTION("truncateAfter drops the entries of an interrupted append") {
     addBoth(*index, model, sampleEvents(1, 20, ""));
+    SECTION("nothing materialized") {}
+    SECTION("materialized up to 12") { index->materialize(12); }
+    SECTION("materialized up to the head") { index->materialize(20); }
     auto other = make(dir);
     requireSameForAllOptions(*other, model, queries, {20}, {0});
     index->add(sampleEvents(21, 30, "x"));  // never committed
@@ -386,10 +548,19 @@ void checkIndexConformance(
     requireSameForAllOptions(*fresh, model, queries, {30}, {0, 20});
     auto restarted = make(dir);
     requireSameForAllOptions(*restarted, model, queries, {30}, {0, 20});
+    fresh->materialize(30);
+    requireSameForAllOptions(*index, model, queries, {30}, {0, 20, 25});
+    requireSameForAllOptions(*other, model, queries, {30}, {0, 20});
+    requireSameForAllOptions(*make(dir), model, queries, {30}, {0, 20});
   }
 
   SECTION("truncateAfter by a new instance (recovery after a crash), also of torn files") {
     addBoth(*index, model, sampleEvents(1, 20, ""));
+    Position materialized = 0;
+    SECTION("nothing materialized") {}
+    SECTION("materialized up to 9") { materialized = 9; }
+    SECTION("materialized up to the head") { materialized = 20; }
+    if (materialized > 0) index->materialize(materialized);
     index->add(sampleEvents(21, 24, "x"));  // the crashed append
     std::string tail;
     SECTION("clean tail") {}
@@ -405,6 +576,33 @@ void checkIndexConformance(
     requireSameForAllOptions(*recovering, model, queries, {30}, {0, 20});
     auto restarted = make(dir);
     requireSameForAllOptions(*restarted, model, queries, {30}, {0, 20});
+    recovering->materialize(30);
+    requireSameForAllOptions(*recovering, model, queries, {30}, {0, 20});
+    requireSameForAllOptions(*restarted, model, queries, {30}, {0, 20});
+    requireSameForAllOptions(*make(dir), model, queries, {30}, {0, 20});
+  }
+
+  SECTION("truncateAfter below materialized positions (events lost in a power loss)") {
+    addBoth(*index, model, sampleEvents(1, 30, ""));
+    SECTION("materialized up to the head") { index->materialize(30); }
+    SECTION("materialized up to 25") { index->materialize(25); }
+    SECTION("materialized up to 15, then up to the head") {
+      index->materialize(15);
+      index->materialize(30);
+    }
+    index = nullptr;  // the power loss
+    auto recovering = make(dir);
+    recovering->truncateAfter(18);
+    model.truncateAfter(18);
+    requireSameForAllOptions(*recovering, model, queries, {18}, {0, 10});
+    requireSameForAllOptions(*make(dir), model, queries, {18}, {0, 10});
+    // The lost positions again, with other types and tags.
+    addBoth(*recovering, model, sampleEvents(19, 36, "y"));
+    requireSameForAllOptions(*recovering, model, queries, {36}, {0, 18});
+    requireSameForAllOptions(*make(dir), model, queries, {36}, {0, 18});
+    recovering->materialize(36);
+    requireSameForAllOptions(*recovering, model, queries, {36}, {0, 18});
+    requireSameForAllOptions(*make(dir), model, queries, {36}, {0, 18});
   }
 
   SECTION("truncateAfter(0) empties the index") {
@@ -427,6 +625,9 @@ void checkIndexConformance(
                                            QueryItem{{}, {{"flag", ""}, {"cart", "c1"}}}}));
     requireSameForAllOptions(*other, model, tagQueries, {30}, {0});
     requireSameForAllOptions(*index, model, tagQueries, {30}, {0});
+    // The storage writes what add() deferred before it migrates tags.
+    SECTION("materialized by the migrating instance") { index->materialize(30); }
+    SECTION("materialized by another instance") { other->materialize(30); }
     // A new tag; an existing tag on positions before and after its entries; the same tag twice.
     const std::vector<IndexedEvent> additions = {
         event(3, "", {{"added", "yes"}, {"cart", "c1"}}),
@@ -465,57 +666,162 @@ void checkIndexConformance(
   SECTION("readers run while one writer adds") {
     constexpr Position kLast = 1200;
     const auto all = sampleEvents(1, kLast, "x");
-    std::atomic<Position> committed{0};
-    std::atomic<bool> done{false};
-    std::mutex failureMutex;
-    std::string failure;
-    auto reader = [&](std::shared_ptr<Index> target, int seed) {
-      std::size_t round = 0;
-      while (!done.load()) {
-        Position head = committed.load();
-        const Query& q = queries[(round++ * 7 + seed) % queries.size()];
-        ReadOptions o{round % 2 == 0,
-                      round % 3 == 0 ? std::optional<Position>(head / 2) : std::nullopt,
-                      round % 5 == 0 ? std::optional<std::size_t>(1) : std::nullopt};
-        std::vector<Position> expected;
-        for (const auto& e : all) {
-          if (e.position <= head && (!o.fromPosition || e.position > *o.fromPosition) &&
-              queryMatches(q, e)) {
-            expected.push_back(e.position);
-          }
-        }
-        if (o.descending) std::reverse(expected.begin(), expected.end());
-        if (o.maxCount && expected.size() > *o.maxCount) expected.resize(*o.maxCount);
-        std::vector<Position> got;
-        try {
-          got = target->positions(q, o, head);
-        } catch (const std::exception& e) {
-          std::lock_guard lock(failureMutex);
-          failure = std::string("positions threw: ") + e.what();
-          return;
-        }
-        if (got != expected) {
-          std::lock_guard lock(failureMutex);
-          failure = "wrong answer for " + describe(q) + " " + describe(o, head);
-          return;
-        }
-      }
-    };
+    Race race(all, queries);
     auto other = make(dir);
     std::vector<std::thread> readers;
-    for (int i = 0; i < 3; ++i) readers.emplace_back(reader, index, i);
-    readers.emplace_back(reader, other, 3);
+    for (int i = 0; i < 3; ++i) readers.emplace_back([&, i] { race.read(index, i); });
+    readers.emplace_back([&] { race.read(other, 3); });
     for (Position p = 1; p <= kLast; p += 12) {
       Position end = std::min(kLast, p + 11);
       index->add(std::vector<IndexedEvent>(all.begin() + (p - 1), all.begin() + end));
-      committed.store(end);
+      race.committed.store(end);
     }
-    done.store(true);
+    race.done.store(true);
     for (auto& t : readers) t.join();
-    REQUIRE(failure.empty());
+    REQUIRE(race.failure().empty());
     model.add(all);
     requireSameForAllOptions(*other, model, queries, {kLast}, {kLast / 2});
   }
+
+  SECTION("answers are the same before and after materialize(), and from fresh instances") {
+    addBoth(*index, model, sampleEvents(1, 40, ""));
+    auto early = make(dir);  // loads its lists before anything is materialized
+    requireSameForAllOptions(*early, model, queries, {40}, {0, 20});
+    std::shared_ptr<Index> materializer = index;
+    SECTION("materialized by the instance that adds") {}
+    SECTION("materialized by an instance that has read nothing yet") { materializer = make(dir); }
+    auto check = [&](Position head, const std::vector<Position>& froms) {
+      requireSameForAllOptions(*index, model, queries, {head}, froms);
+      requireSameForAllOptions(*early, model, queries, {head}, froms);
+      requireSameForAllOptions(*make(dir), model, queries, {head}, froms);
+    };
+    check(40, {0, 20});
+    materializer->materialize(17);  // a part of what is committed
+    check(40, {0, 17, 30});
+    materializer->materialize(10);  // below what is written: nothing to do
+    materializer->materialize(17);  // again: nothing to do
+    check(40, {0, 17});
+    materializer->materialize(40);
+    check(40, {0, 17, 39});
+    addBoth(*index, model, sampleEvents(41, 60, "x"));
+    check(60, {0, 40});
+    materializer->materialize(60);
+    check(60, {0, 40, 59});
+    // A fresh instance asked for heads below what is written still hides the later positions.
+    auto behind = make(dir);
+    requireSameForAllOptions(*behind, model, queries, {1, 35, 45, 60}, {0, 20});
+  }
+
+  SECTION("readers and add() run while materialize() runs") {
+    constexpr Position kLast = 900;
+    const auto all = sampleEvents(1, kLast, "y");
+    Race race(all, queries);
+    auto other = make(dir);
+    std::shared_ptr<Index> materializer = index;
+    SECTION("materialized by the instance that adds") {}
+    SECTION("materialized by another instance") { materializer = make(dir); }
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) threads.emplace_back([&, i] { race.read(index, i); });
+    threads.emplace_back([&] { race.read(other, 2); });
+    threads.emplace_back([&] {
+      while (!race.done.load()) {
+        try {
+          materializer->materialize(race.committed.load());
+        } catch (const std::exception& e) {
+          race.fail(std::string("materialize threw: ") + e.what());
+          return;
+        }
+        std::this_thread::yield();
+      }
+    });
+    for (Position p = 1; p <= kLast; p += 9) {
+      Position end = std::min(kLast, p + 8);
+      index->add(std::vector<IndexedEvent>(all.begin() + (p - 1), all.begin() + end));
+      race.committed.store(end);
+    }
+    race.done.store(true);
+    for (auto& t : threads) t.join();
+    REQUIRE(race.failure().empty());
+    model.add(all);
+    materializer->materialize(kLast);
+    requireSameForAllOptions(*index, model, queries, {kLast}, {kLast / 2});
+    requireSameForAllOptions(*other, model, queries, {kLast}, {kLast / 2});
+    requireSameForAllOptions(*make(dir), model, queries, {kLast}, {0, kLast / 2});
+  }
+
+  if (injectsFaults) {
+    SECTION("an interrupted materialize() is repaired by the next one and by another instance") {
+      // Each round interrupts a later write of materialize(): it fails, and an append is torn.
+      const auto first = sampleEvents(1, 30, "");
+      const auto second = sampleEvents(31, 45, "x");
+      bool finished = false;
+      for (std::size_t n = 0; n < 1000 && !finished; ++n) {
+        for (bool powerLoss : {false, true}) {
+          INFO("materialize() interrupted at its write number "
+               << n << (powerLoss ? ", then positions after 20 lost" : ""));
+          const fs::path folder = dir.parent_path() / ("interrupted-" + std::to_string(n)) /
+                                  (powerLoss ? "lost" : "kept") / "indices";
+          Model expected;
+          expected.add(first);
+          expected.add(second);
+          auto failing = std::make_shared<FailingFileSystem>(posix);
+          auto writer = makeWithFiles(folder, failing);
+          writer->add(first);
+          writer->materialize(12);  // an earlier run that completed
+          writer->add(second);
+          failing->arm(n);
+          try {
+            writer->materialize(40);
+          } catch (const Error&) {
+            // The failure injected (IoError), or what the index made of it.
+          }
+          finished = !failing->fired();  // it completed before reaching write number n
+          requireSameForAllOptions(*writer, expected, queries, {45}, {0, 12, 40});
+          auto restarted = make(folder);
+          requireSameForAllOptions(*restarted, expected, queries, {45}, {0, 12, 40});
+          if (powerLoss) {
+            // Committed positions after 20 are lost (the non-durable mode); recovery cuts the
+            // index back to them (no materialize() runs meanwhile) and they come again.
+            writer = nullptr;
+            restarted = make(folder);
+            restarted->truncateAfter(20);
+            expected.truncateAfter(20);
+            const auto again = sampleEvents(21, 45, "w");
+            restarted->add(again);
+            expected.add(again);
+            requireSameForAllOptions(*restarted, expected, queries, {45}, {0, 12, 20});
+            requireSameForAllOptions(*make(folder), expected, queries, {45}, {0, 12, 20});
+            restarted->materialize(45);
+            requireSameForAllOptions(*restarted, expected, queries, {45}, {0, 12, 20});
+            requireSameForAllOptions(*make(folder), expected, queries, {45}, {0, 12, 20, 40});
+            continue;
+          }
+          // The next materialize(): by the same instance (the storage tries again), or by
+          // another one (the process died).
+          (n % 2 == 0 ? writer : restarted)->materialize(40);
+          requireSameForAllOptions(*writer, expected, queries, {45}, {0, 12, 40});
+          requireSameForAllOptions(*restarted, expected, queries, {45}, {0, 12, 40});
+          requireSameForAllOptions(*make(folder), expected, queries, {45}, {0, 40});
+          // A crashed append after it, its recovery, and more.
+          restarted->add(sampleEvents(46, 48, "z"));
+          auto recovering = make(folder);
+          recovering->truncateAfter(45);
+          const auto third = sampleEvents(46, 52, "y");
+          recovering->add(third);
+          expected.add(third);
+          requireSameForAllOptions(*make(folder), expected, queries, {52}, {0, 40});
+          recovering->materialize(52);
+          requireSameForAllOptions(*recovering, expected, queries, {52}, {0, 40});
+          requireSameForAllOptions(*make(folder), expected, queries, {52}, {0, 12, 40});
+        }
+        std::error_code ec;
+        fs::remove_all(dir.parent_path() / ("interrupted-" + std::to_string(n)), ec);
+      }
+      REQUIRE(finished);
+    }
+  }
 }
+
+}  // namespace
 
 }  // namespace opossum::sdk::conformance

@@ -1,0 +1,75 @@
+#include "mark_file.hpp"
+
+#include <boost/crc.hpp>
+#include <cstdio>
+
+#include "index_file_names.hpp"
+
+namespace opossum::plugins::tag_index {
+
+namespace {
+
+std::uint32_t crcOf(std::string_view text) {
+  boost::crc_32_type crc;
+  crc.process_bytes(text.data(), text.size());
+  return crc.checksum();
+}
+
+std::string prefix() {
+  return std::string(kFormatName) + " " + std::to_string(kFormatVersion) + " posted ";
+}
+
+std::optional<Position> digits(std::string_view text) {
+  Position value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    Position digit = static_cast<Position>(c - '0');
+    if (value > (std::numeric_limits<Position>::max() - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string formatMarkLine(const Mark& mark) {
+  char numbers[64];
+  std::snprintf(numbers, sizeof numbers, "%020llu %020llu",
+                static_cast<unsigned long long>(mark.posted),
+                static_cast<unsigned long long>(mark.writing));
+  std::string line = prefix() + numbers;
+  char crc[16];
+  std::snprintf(crc, sizeof crc, " %08x\n", static_cast<unsigned>(crcOf(line)));
+  return line + crc;
+}
+
+MarkRead parseMark(std::string_view content) {
+  std::string_view head = content.substr(0, kMarkLineSize);
+  if (head.find_first_not_of('\0') == std::string_view::npos) return {MarkStatus::blank, {}};
+  const std::string expected = prefix();
+  const std::size_t numbersAt = expected.size();
+  const std::size_t crcAt = numbersAt + 20 + 1 + 20;
+  if (head.size() != kMarkLineSize || head.back() != '\n' ||
+      head.substr(0, numbersAt) != expected || head[numbersAt + 20] != ' ' || head[crcAt] != ' ') {
+    return {MarkStatus::damaged, {}};
+  }
+  auto posted = digits(head.substr(numbersAt, 20));
+  auto writing = digits(head.substr(numbersAt + 21, 20));
+  std::uint32_t stored = 0;
+  for (char c : head.substr(crcAt + 1, 8)) {
+    stored <<= 4;
+    if (c >= '0' && c <= '9') {
+      stored |= static_cast<std::uint32_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      stored |= static_cast<std::uint32_t>(c - 'a' + 10);
+    } else {
+      return {MarkStatus::damaged, {}};
+    }
+  }
+  if (!posted || !writing || *posted > *writing || stored != crcOf(head.substr(0, crcAt))) {
+    return {MarkStatus::damaged, {}};
+  }
+  return {MarkStatus::valid, {*posted, *writing}};
+}
+
+}  // namespace opossum::plugins::tag_index

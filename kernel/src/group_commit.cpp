@@ -1,5 +1,7 @@
 #include "group_commit.hpp"
 
+#include <algorithm>
+
 #include "opossum/errors.hpp"
 
 namespace opossum::detail {
@@ -9,12 +11,18 @@ Position GroupCommit::append(const std::vector<NewEvent>& events, const AppendCo
   Request mine{{&events, condition}, cancel, false, {}, nullptr};
   std::unique_lock lock(mutex_);
   queue_.push_back(&mine);
+  if (leading_ || queue_.size() > 1) arrived_.notify_one();
   while (!mine.done) {
     if (leading_) {
       done_.wait(lock);
       continue;
     }
     leading_ = true;
+    // With several writers at work, wait a moment for those still preparing their next append:
+    // they then share this sync instead of waiting for it to end and syncing again.
+    if (queue_.size() < peakGroup_) {
+      arrived_.wait_for(lock, kGatherWait, [&] { return queue_.size() >= peakGroup_; });
+    }
     std::vector<Request*> group;
     std::size_t eventCount = 0;
     while (
@@ -23,6 +31,13 @@ Position GroupCommit::append(const std::vector<NewEvent>& events, const AppendCo
       eventCount += queue_.front()->request.events->size();
       group.push_back(queue_.front());
       queue_.pop_front();
+    }
+    windowPeak_ = std::max(windowPeak_, group.size());
+    if (++groupsInWindow_ == kPeakWindow) {
+      // The peak follows the number of writers as it changes.
+      peakGroup_ = windowPeak_;
+      windowPeak_ = 0;
+      groupsInWindow_ = 0;
     }
     lock.unlock();
     commit(group);

@@ -3,6 +3,7 @@
 // every waiting thread with its own result.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -36,12 +37,20 @@ class GroupCommit {
 
   // Bounds one group so a burst does not build a huge journal record.
   static constexpr std::size_t kMaxGroupEvents = 10000;
+  // How long a leader waits for the writers of the last groups, and over how many groups their
+  // number is counted.
+  static constexpr std::chrono::microseconds kGatherWait{200};
+  static constexpr std::size_t kPeakWindow = 64;
 
   std::shared_ptr<sdk::Storage> storage_;
   std::mutex mutex_;
   std::condition_variable done_;
+  std::condition_variable arrived_;  // a request joined the queue (for a gathering leader)
   std::deque<Request*> queue_;
   bool leading_ = false;
+  std::size_t peakGroup_ = 1;  // largest group of the last window: about the number of writers
+  std::size_t windowPeak_ = 0;
+  std::size_t groupsInWindow_ = 0;
 };
 
 }  // namespace opossum::detail

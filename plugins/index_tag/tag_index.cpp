@@ -194,6 +194,7 @@ TagIndex::Header TagIndex::readPositionsHeader(sdk::ReadableFile& file, std::uin
 }
 
 void TagIndex::startLocked(Position head) {
+  positionsWriter_.reset();
   // Nothing is loaded yet: a list loaded later is its posting file up to the mark plus the tail
   // read here, the lines in (mark, head]. Lines after `head` belong to an append in flight.
   const Position posted = readMark().posted;
@@ -304,6 +305,7 @@ void TagIndex::maybeTrimLocked() {
 }
 
 void TagIndex::forgetLocked() {
+  positionsWriter_.reset();
   started_ = false;
   caughtUp_ = 0;
   offset_ = 0;
@@ -426,25 +428,31 @@ void TagIndex::add(std::span<const sdk::IndexedEvent> events) {
                           std::to_string(first));
   }
 
-  // Only the positions file: posting files wait for materialize(), off the commit path.
-  fileSystem_->createDirectories(directory_ / kPositionsFile.parent_path());
+  // Only the positions file: posting files wait for materialize(), off the commit path. It stays
+  // open between appends; whatever replaces it (deleteStore, reindex) makes the storage reset()
+  // this index first.
   std::string lines;
   for (const auto& event : events) appendPositionLine(lines, event);
-  {
-    auto file = fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append);
-    std::uint64_t size = file->size();
-    if (size != offset_) {
-      // Leftovers of an interrupted append that recovery did not remove.
-      file.reset();
-      truncateAfterLocked(first - 1);
-      if (!started_) startLocked(first - 1);
-      file = fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append);
-      size = file->size();
-    }
-    if (size == 0) lines.insert(0, positionsHeader());
-    file->append(lines);
-    offset_ = size + lines.size();
+  if (!positionsWriter_) {
+    fileSystem_->createDirectories(directory_ / kPositionsFile.parent_path());
+    positionsWriter_ = fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append);
   }
+  std::uint64_t size = positionsWriter_->size();
+  if (size != offset_) {
+    // Leftovers of an interrupted append that recovery did not remove.
+    truncateAfterLocked(first - 1);
+    if (!started_) startLocked(first - 1);
+    positionsWriter_ = fileSystem_->openWritable(positionsPath(), sdk::OpenMode::append);
+    size = positionsWriter_->size();
+  }
+  if (size == 0) lines.insert(0, positionsHeader());
+  try {
+    positionsWriter_->append(lines);
+  } catch (...) {
+    positionsWriter_.reset();  // its state is unknown after a failed write
+    throw;
+  }
+  offset_ = size + lines.size();
   for (const auto& event : events) applyLocked(event);
   caughtUp_ = events.back().position;
   maybeTrimLocked();
@@ -694,6 +702,7 @@ std::size_t TagIndex::truncateAllPostingFiles(Position head, const std::set<fs::
 }
 
 void TagIndex::truncateAfterLocked(Position head) {
+  positionsWriter_.reset();
   const Mark mark = readMark();
   // Posting files hold nothing after W. When W <= head (the usual recovery of an interrupted
   // append) they are left alone: a materialize() of another process may be writing them. When

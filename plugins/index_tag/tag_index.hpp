@@ -125,6 +125,7 @@ class TagIndex : public sdk::Index {
   // The same tail in position order, so materialize() and trimming cost the entries they touch,
   // not the number of types and tags in the tail.
   std::deque<sdk::IndexedEvent> tailLog_;
+  std::unique_ptr<sdk::WritableFile> positionsWriter_;  // open between appends
 };
 
 }  // namespace opossum::plugins::tag_index

@@ -20,6 +20,7 @@ BackgroundWorker::~BackgroundWorker() { stop(); }
 
 void BackgroundWorker::notify() {
   std::lock_guard guard(mutex_);
+  if (pending_) return;  // already told: spare the caller (a commit) a wake-up
   pending_ = true;
   if (!started_) {
     started_ = true;

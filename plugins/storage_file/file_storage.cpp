@@ -407,7 +407,12 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   }
   ledger.position = record.lastPosition();
   ledger.journalOffset = next;
-  writeLedger(files, ledgerPath_, ledger, false);
+  // Kept open between commits: a new generation (deleteStore, here or elsewhere) has a new file.
+  if (!ledgerWriter_ || ledgerWriterGeneration_ != ledger.generation) {
+    ledgerWriter_ = files.openWritable(ledgerPath_, sdk::OpenMode::append);
+    ledgerWriterGeneration_ = ledger.generation;
+  }
+  writeLedger(*ledgerWriter_, ledger, false);
   // Cached as a reader would get it from the file (serializers may normalise the payload).
   for (const auto& bytes : record.eventFiles)
     cache_->put(context_.serializer->deserialize(bytes), epoch);
@@ -643,6 +648,7 @@ void FileStorage::deleteStore(std::stop_token cancel) {
   auto& files = *context_.fileSystem;
   // The ledger goes first: from then on everyone sees an empty store, even if we stop halfway.
   files.remove(ledgerPath_);
+  ledgerWriter_.reset();
   journal_.reset();
   for (const auto& name : files.listDirectory(dir_)) {
     if (name != ".store.lock" && name != ".materialize.lock") files.removeAll(dir_ / name);

@@ -99,8 +99,9 @@ std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::pat
   return ledger;
 }
 
-void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
-                 bool sync) {
+namespace {
+
+std::string ledgerText(const Ledger& ledger) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -127,6 +128,19 @@ void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const L
   text += std::string(kCrcMember) + std::to_string(crcOf(text)) + "}";
   if (text.size() < kLedgerSize - 1) text.resize(kLedgerSize - 1, ' ');
   text += '\n';
+  return text;
+}
+
+}  // namespace
+
+void writeLedger(sdk::WritableFile& file, const Ledger& ledger, bool sync) {
+  file.writeAt(0, ledgerText(ledger));
+  if (sync) file.sync();
+}
+
+void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
+                 bool sync) {
+  std::string text = ledgerText(ledger);
   if (!fs.fileSize(path)) {
     fs.replaceFile(path, text, sync);  // created whole, never seen half-written
     return;

@@ -32,6 +32,8 @@ struct Ledger {
 std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path);
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
                  bool sync);
+// The same, in place through a file the caller keeps open (the ledger must exist).
+void writeLedger(sdk::WritableFile& file, const Ledger& ledger, bool sync);
 std::string newGeneration();
 // This boot of the machine (Linux boot_id), or "" where unknown.
 const std::string& currentBootId();

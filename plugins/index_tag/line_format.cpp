@@ -42,7 +42,12 @@ void appendJsonString(std::string& out, std::string_view text) {
 }
 
 std::optional<Position> parsePosition(std::string_view text) {
-  if (text.empty() || text.size() > 20 || (text[0] == '0' && text.size() > 1)) return std::nullopt;
+  if (text.size() > 20 || (!text.empty() && text[0] == '0' && text.size() > 1)) return std::nullopt;
+  return parseDigits(text);
+}
+
+std::optional<Position> parseDigits(std::string_view text) {
+  if (text.empty()) return std::nullopt;
   Position value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;

@@ -16,6 +16,8 @@ namespace opossum::plugins::tag_index {
 // other bytes kept as they are).
 void appendJsonString(std::string& out, std::string_view text);
 
+// Decimal digits only (leading zeros allowed), nullopt when empty, another character or too big.
+std::optional<Position> parseDigits(std::string_view text);
 // A position line without its '\n': decimal digits only, no sign, no leading zero.
 std::optional<Position> parsePosition(std::string_view text);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "index_file_names.hpp"
+#include "line_format.hpp"
 
 namespace opossum::plugins::tag_index {
 
@@ -17,17 +18,6 @@ std::uint32_t crcOf(std::string_view text) {
 
 std::string prefix() {
   return std::string(kFormatName) + " " + std::to_string(kFormatVersion) + " posted ";
-}
-
-std::optional<Position> digits(std::string_view text) {
-  Position value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    Position digit = static_cast<Position>(c - '0');
-    if (value > (std::numeric_limits<Position>::max() - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 }  // namespace
@@ -53,8 +43,8 @@ MarkRead parseMark(std::string_view content) {
       head.substr(0, numbersAt) != expected || head[numbersAt + 20] != ' ' || head[crcAt] != ' ') {
     return {MarkStatus::damaged, {}};
   }
-  auto posted = digits(head.substr(numbersAt, 20));
-  auto writing = digits(head.substr(numbersAt + 21, 20));
+  auto posted = parseDigits(head.substr(numbersAt, 20));
+  auto writing = parseDigits(head.substr(numbersAt + 21, 20));
   std::uint32_t stored = 0;
   for (char c : head.substr(crcAt + 1, 8)) {
     stored <<= 4;

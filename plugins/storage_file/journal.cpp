@@ -139,8 +139,10 @@ std::optional<JournalRecord> Journal::readAt(std::uint64_t offset, Position expe
   if (first != expectedFirst || count == 0) return std::nullopt;
   std::string body = reader_->readAt(offset + kHeaderSize, payload);
   if (body.size() < payload) return std::nullopt;
-  std::string checked = header.substr(8) + body;
-  if (crcOf(checked.data(), checked.size()) != get32(header.data() + 4)) return std::nullopt;
+  boost::crc_32_type crc;  // over everything after the crc field, without copying the body
+  crc.process_bytes(header.data() + 8, kHeaderSize - 8);
+  crc.process_bytes(body.data(), body.size());
+  if (crc.checksum() != get32(header.data() + 4)) return std::nullopt;
   JournalRecord record;
   record.firstPosition = first;
   std::size_t at = 0;

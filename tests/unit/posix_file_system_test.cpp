@@ -139,6 +139,24 @@ TEST_CASE("readable files read at offsets", "[fs]") {
   CHECK(file->readAt(3, SIZE_MAX) == "3456789");
 }
 
+TEST_CASE("a readable file tells when its path names another file or none", "[fs]") {
+  TempDir dir;
+  auto fs = opossum::sdk::posixFileSystem();
+  auto path = dir / "r";
+  fs->replaceFile(path, "one", false);
+  auto file = fs->openReadable(path);
+  CHECK_FALSE(file->replaced());
+  fs->openWritable(path, OpenMode::append)->writeAt(0, "two");  // in place: the same file
+  CHECK_FALSE(file->replaced());
+  CHECK(file->readAt(0, 3) == "two");
+  fs->replaceFile(path, "three", false);  // renamed over
+  CHECK(file->replaced());
+  auto renewed = fs->openReadable(path);
+  CHECK_FALSE(renewed->replaced());
+  REQUIRE(fs->remove(path));
+  CHECK(renewed->replaced());
+}
+
 TEST_CASE("readFile returns big files whole", "[fs]") {
   TempDir dir;
   auto fs = opossum::sdk::posixFileSystem();
@@ -359,4 +377,41 @@ TEST_CASE("a lock excludes another process", "[fs][lock]") {
   CHECK_THROWS_AS(fs->lock(path, 50ms, {}), opossum::LockTimeoutError);
   CHECK(fs->lock(path, 5000ms, {}) != nullptr);  // granted once the child exits
   CHECK(opossum::test::waitChild(child) == 0);
+}
+
+TEST_CASE("a forked child does not inherit the parent's idle lock files", "[fs][lock]") {
+  TempDir dir;
+  auto fs = opossum::sdk::posixFileSystem();
+  auto path = dir / "l";
+  fs->lock(path, 1000ms, {}).reset();  // its descriptor is now idle, kept for the next lock
+  pid_t child = opossum::test::forkChild([&] {
+    std::this_thread::sleep_for(300ms);  // the parent holds the lock by now
+    try {
+      opossum::sdk::posixFileSystem()->lock(path, 100ms, {});
+      return 1;  // shared the parent's descriptor: both would hold the lock
+    } catch (const opossum::LockTimeoutError&) {
+      return 0;
+    }
+  });
+  auto held = fs->lock(path, 1000ms, {});  // takes the idle descriptor
+  CHECK(opossum::test::waitChild(child) == 0);
+}
+
+TEST_CASE("lock files kept open between locks stay few", "[fs][lock]") {
+  TempDir dir;
+  auto fs = opossum::sdk::posixFileSystem();
+  auto openDescriptors = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator{});
+  };
+  for (int i = 0; i < 20; ++i) fs->lock(dir / ("warm" + std::to_string(i)), 1000ms, {});
+  const auto before = openDescriptors();
+  for (int i = 0; i < 200; ++i) fs->lock(dir / ("l" + std::to_string(i)), 1000ms, {});
+  CHECK(openDescriptors() - before <= 0);  // the idle set is bounded, and was full already
+  // Two holders of one path each have their own descriptor, and both are reused afterwards.
+  {
+    auto first = fs->lock(dir / "a", 1000ms, {});
+    CHECK_THROWS_AS(fs->lock(dir / "a", 0ms, {}), opossum::LockTimeoutError);
+  }
+  CHECK(fs->lock(dir / "a", 0ms, {}) != nullptr);
 }

@@ -39,6 +39,9 @@ class ReadableFile {
   virtual std::string readAt(std::uint64_t offset, std::size_t length) = 0;
   virtual std::uint64_t size() = 0;
   virtual const fs::path& path() const = 0;
+  // Whether path() now names another file or none (deleted, or renamed over), so that a reader
+  // kept open would see stale content. Implementations that cannot tell say true.
+  virtual bool replaced() { return true; }
 };
 
 // Held while alive; the lock is released on destruction (and by the OS if the process dies).

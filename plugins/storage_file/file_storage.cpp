@@ -103,6 +103,7 @@ FileStorage::FileStorage(const sdk::StorageContext& context)
   dir_ = context_.storeDirectory;
   eventsDir_ = dir_ / "events";
   ledgerPath_ = dir_ / "ledger.json";
+  ledgerFile_ = std::make_unique<LedgerFile>(context_.fileSystem, ledgerPath_);
   journalPath_ = dir_ / "journal.log";
   lockPath_ = dir_ / ".store.lock";
   materializeLockPath_ = dir_ / ".materialize.lock";
@@ -194,7 +195,7 @@ void FileStorage::noteGeneration(const std::string& generation) {
 }
 
 FileStorage::View FileStorage::refresh() {
-  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  auto ledger = ledgerFile_->read();
   if (!ledger) {
     noteGeneration("");
     return {};
@@ -220,14 +221,14 @@ Ledger FileStorage::initializeLocked() {
   ledger.bootId = currentBootId();
   journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
   journalGeneration_ = ledger.generation;
-  writeLedger(files, ledgerPath_, ledger, true);
+  ledgerFile_->write(ledger, true);
   files.syncDirectory(dir_);
   log(context_, sdk::LogLevel::debug, "created store " + dir_.string());
   return ledger;
 }
 
 Ledger FileStorage::prepareLocked() {
-  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  auto ledger = ledgerFile_->read();
   if (!ledger) ledger = initializeLocked();
   noteGeneration(stateKey(*ledger));
   if (!journal_ || journalGeneration_ != ledger->generation) {
@@ -345,7 +346,7 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
   }
   ledger.materialized = std::min(ledger.materialized, done);
   ledger.bootId = currentBootId();
-  writeLedger(files, ledgerPath_, ledger, context_.flushEventsImmediately);
+  ledgerFile_->write(ledger, context_.flushEventsImmediately);
 }
 
 std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRequest> requests,
@@ -366,10 +367,13 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
     if (request.condition) {
       const auto& condition = *request.condition;
       Position after = condition.afterSequencePosition.value_or(0);
-      ReadOptions probe{false, after, 1};
-      auto found = context_.index->positions(condition.failIfEventsMatch, probe, head);
       std::optional<Position> conflict;
-      if (!found.empty()) conflict = found.front();
+      // A decision made on the latest state (after == head) needs no lookup.
+      if (after < head) {
+        ReadOptions probe{false, after, 1};
+        auto found = context_.index->positions(condition.failIfEventsMatch, probe, head);
+        if (!found.empty()) conflict = found.front();
+      }
       for (std::size_t i = 0; !conflict && i < accepted.size(); ++i) {
         Position p = head + 1 + i;
         if (p > after && condition.failIfEventsMatch.matches(accepted[i].event)) conflict = p;
@@ -390,8 +394,6 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
     results[r].lastPosition = head + record.eventFiles.size();
   }
   if (record.eventFiles.empty()) return results;
-
-  auto& files = *context_.fileSystem;
   std::uint64_t size = Journal::encodedSize(record);
   if (!journal_->fits(ledger.journalOffset, size)) makeRoomLocked(ledger, size);
   std::uint64_t next = 0;
@@ -407,12 +409,7 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   }
   ledger.position = record.lastPosition();
   ledger.journalOffset = next;
-  // Kept open between commits: a new generation (deleteStore, here or elsewhere) has a new file.
-  if (!ledgerWriter_ || ledgerWriterGeneration_ != ledger.generation) {
-    ledgerWriter_ = files.openWritable(ledgerPath_, sdk::OpenMode::append);
-    ledgerWriterGeneration_ = ledger.generation;
-  }
-  writeLedger(*ledgerWriter_, ledger, false);
+  ledgerFile_->write(ledger, false);
   // Cached as a reader would get it from the file (serializers may normalise the payload).
   for (const auto& bytes : record.eventFiles)
     cache_->put(context_.serializer->deserialize(bytes), epoch);
@@ -436,7 +433,7 @@ void FileStorage::makeRoomLocked(Ledger& ledger, std::uint64_t size) {
   if (context_.flushEventsImmediately) context_.fileSystem->syncFileSystem(dir_);
   ledger.journalOffset = 0;
   ledger.materializedOffset = 0;
-  writeLedger(*context_.fileSystem, ledgerPath_, ledger, false);
+  ledgerFile_->write(ledger, false);
 }
 
 void FileStorage::materializeAllLocked(Ledger& ledger) {
@@ -472,7 +469,7 @@ void FileStorage::foldPendingMark(Ledger& ledger) {
 FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, bool& done) {
   auto& files = *context_.fileSystem;
   done = true;
-  auto ledger = readLedger(files, ledgerPath_);
+  auto ledger = ledgerFile_->read();
   if (!ledger) return {};
   foldPendingMark(*ledger);
   Mark mark{ledger->generation, ledger->materialized, ledger->materializedOffset};
@@ -524,12 +521,12 @@ void FileStorage::publishPendingMark(std::chrono::milliseconds wait) {
   } catch (const LockTimeoutError&) {
     return;  // a committer is at work; it takes the mark into its ledger update
   }
-  auto ledger = readLedger(*context_.fileSystem, ledgerPath_);
+  auto ledger = ledgerFile_->read();
   if (!ledger) return;
   Position before = ledger->materialized;
   foldPendingMark(*ledger);
   if (ledger->materialized != before) {
-    writeLedger(*context_.fileSystem, ledgerPath_, *ledger, false);
+    ledgerFile_->write(*ledger, false);
   }
 }
 
@@ -562,7 +559,7 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
     auto bytes = context_.fileSystem->readFile(path);
     if (!bytes) {
       // Deleted under us (deleteStore elsewhere) or lost: the ledger tells which.
-      auto now = readLedger(*context_.fileSystem, ledgerPath_);
+      auto now = ledgerFile_->read();
       if (now && now->generation == view.generation && now->position >= p) {
         throw CorruptionError("event file '" + path.string() + "' is missing (position " +
                               std::to_string(p) + " is committed)");
@@ -593,7 +590,7 @@ std::optional<SequencedEvent> FileStorage::readFromJournal(Position position, co
     if (!readerJournal_) {
       readerJournal_ = Journal::openForReading(context_.fileSystem, journalPath_);
       // Opened after the ledger was read: make sure it is this generation's journal.
-      auto now = readLedger(*context_.fileSystem, ledgerPath_);
+      auto now = ledgerFile_->read();
       if (!now || now->generation != view.generation) {
         readerJournal_.reset();
         vanished = true;
@@ -648,7 +645,7 @@ void FileStorage::deleteStore(std::stop_token cancel) {
   auto& files = *context_.fileSystem;
   // The ledger goes first: from then on everyone sees an empty store, even if we stop halfway.
   files.remove(ledgerPath_);
-  ledgerWriter_.reset();
+  ledgerFile_->close();
   journal_.reset();
   for (const auto& name : files.listDirectory(dir_)) {
     if (name != ".store.lock" && name != ".materialize.lock") files.removeAll(dir_ / name);
@@ -688,7 +685,7 @@ void FileStorage::finishMigrationStepLocked(Ledger& ledger) {
   ledger.materializedOffset = 0;
   // Other users' cached indexes lack the new tags: the revision tells them to reload.
   ++ledger.tagRevision;
-  writeLedger(*context_.fileSystem, ledgerPath_, ledger, context_.flushEventsImmediately);
+  ledgerFile_->write(ledger, context_.flushEventsImmediately);
   noteGeneration(stateKey(ledger));
   context_.fileSystem->remove(migrationPath_);
 }
@@ -704,7 +701,7 @@ TagMigrationResult FileStorage::addTags(
   const Position materialized = ledger.materialized;
   materializeAllLocked(ledger);
   if (ledger.materialized != materialized) {
-    writeLedger(*context_.fileSystem, ledgerPath_, ledger, false);
+    ledgerFile_->write(ledger, false);
   }
   TagMigrationResult result;
   // First the whole plan, without writing: a factory that throws or returns a bad tag leaves

@@ -95,11 +95,10 @@ class FileStorage : public sdk::Storage {
   std::uint64_t journalCapacity_;
   std::uint64_t journalMaxCapacity_;
 
+  std::unique_ptr<LedgerFile> ledgerFile_;
   std::mutex writeMutex_;  // one writer per object; the file lock orders objects and processes
   std::unique_ptr<Journal> journal_;
   std::string journalGeneration_;
-  std::unique_ptr<sdk::WritableFile> ledgerWriter_;  // the ledger of ledgerWriterGeneration_
-  std::string ledgerWriterGeneration_;
 
   std::mutex generationMutex_;
   std::string knownGeneration_;

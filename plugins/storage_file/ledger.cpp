@@ -45,21 +45,27 @@ bool checksumHolds(const std::string& text) {
 
 }  // namespace
 
-std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path) {
+namespace {
+
+// A read racing an in-place write can see a mix of two versions; the checksum tells it to retry.
+template <class ReadText>
+std::optional<std::string> readWhole(ReadText readText) {
   std::optional<std::string> text;
   for (int attempt = 0;; ++attempt) {
-    text = fs.readFile(path);
-    if (!text) return std::nullopt;
-    if (checksumHolds(*text) || attempt == 1000) break;
+    text = readText();
+    if (!text || checksumHolds(*text) || attempt == 1000) return text;
     std::this_thread::yield();
   }
+}
+
+Ledger parseLedger(const std::string& text, const std::filesystem::path& path) {
   rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
+  doc.Parse(text.data(), text.size());
   auto bad = [&](const char* what) {
     return CorruptionError("ledger '" + path.string() + "' is damaged: " + what);
   };
   if (doc.HasParseError() || !doc.IsObject()) throw bad("not a JSON object");
-  if (!checksumHolds(*text)) throw bad("its checksum does not match");
+  if (!checksumHolds(text)) throw bad("its checksum does not match");
   auto member = [&](const char* name) -> const rapidjson::Value& {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) throw bad((std::string("missing '") + name + "'").c_str());
@@ -99,8 +105,6 @@ std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::pat
   return ledger;
 }
 
-namespace {
-
 std::string ledgerText(const Ledger& ledger) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -133,9 +137,10 @@ std::string ledgerText(const Ledger& ledger) {
 
 }  // namespace
 
-void writeLedger(sdk::WritableFile& file, const Ledger& ledger, bool sync) {
-  file.writeAt(0, ledgerText(ledger));
-  if (sync) file.sync();
+std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path) {
+  auto text = readWhole([&] { return fs.readFile(path); });
+  if (!text) return std::nullopt;
+  return parseLedger(*text, path);
 }
 
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
@@ -150,6 +155,55 @@ void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const L
   auto file = fs.openWritable(path, sdk::OpenMode::append);
   file->writeAt(0, text);
   if (sync) file->sync();
+}
+
+LedgerFile::LedgerFile(std::shared_ptr<sdk::FileSystem> fs, std::filesystem::path path)
+    : fs_(std::move(fs)), path_(std::move(path)) {}
+
+std::optional<Ledger> LedgerFile::read() {
+  std::lock_guard guard(mutex_);
+  if (reader_ && reader_->replaced()) reader_.reset();  // deleteStore made a new one
+  if (!reader_) reader_ = fs_->openReadable(path_);
+  if (!reader_) return std::nullopt;
+  // One system call: the ledger has a fixed size.
+  auto text = readWhole([&] { return reader_->readAt(0, kLedgerSize); });
+  if (!ledger_ || *text != text_) {
+    ledger_ = parseLedger(*text, path_);
+    text_ = std::move(*text);
+  }
+  return ledger_;
+}
+
+void LedgerFile::write(const Ledger& ledger, bool sync) {
+  std::lock_guard guard(mutex_);
+  std::string text = ledgerText(ledger);
+  // Kept open between commits: a new generation (deleteStore, here or elsewhere) has a new file.
+  if (!writer_ || writerGeneration_ != ledger.generation) {
+    writer_.reset();
+    if (!fs_->fileSize(path_)) {
+      fs_->replaceFile(path_, text, sync);  // created whole, never seen half-written
+    } else {
+      writer_ = fs_->openWritable(path_, sdk::OpenMode::append);
+      writerGeneration_ = ledger.generation;
+    }
+  }
+  if (writer_) {
+    try {
+      writer_->writeAt(0, text);
+      if (sync) writer_->sync();
+    } catch (...) {
+      writer_.reset();  // its state is unknown after a failed write
+      throw;
+    }
+  }
+  text_ = std::move(text);
+  ledger_ = ledger;
+}
+
+void LedgerFile::close() {
+  std::lock_guard guard(mutex_);
+  reader_.reset();
+  writer_.reset();
 }
 
 std::string newGeneration() {

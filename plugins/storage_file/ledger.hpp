@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -32,8 +34,30 @@ struct Ledger {
 std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path);
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,
                  bool sync);
-// The same, in place through a file the caller keeps open (the ledger must exist).
-void writeLedger(sdk::WritableFile& file, const Ledger& ledger, bool sync);
+// The ledger as one store object uses it: kept open for reading and for writing, and parsed only
+// when its bytes changed. A commit reads it and writes it once; this spares it opening the file
+// twice and parsing JSON. Thread-safe.
+class LedgerFile {
+ public:
+  LedgerFile(std::shared_ptr<sdk::FileSystem> fs, std::filesystem::path path);
+  // As readLedger.
+  std::optional<Ledger> read();
+  // As writeLedger: created whole when missing, else updated in place.
+  void write(const Ledger& ledger, bool sync);
+  // Lets go of the files (the store directory is about to be deleted).
+  void close();
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<sdk::FileSystem> fs_;
+  std::filesystem::path path_;
+  std::unique_ptr<sdk::ReadableFile> reader_;
+  std::unique_ptr<sdk::WritableFile> writer_;  // the file of writerGeneration_
+  std::string writerGeneration_;
+  std::string text_;  // the last text read or written, and what it says
+  std::optional<Ledger> ledger_;
+};
+
 std::string newGeneration();
 // This boot of the machine (Linux boot_id), or "" where unknown.
 const std::string& currentBootId();

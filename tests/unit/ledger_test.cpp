@@ -68,3 +68,48 @@ TEST_CASE("a ledger whose materialized mark exceeds its head is a CorruptionErro
   writeLedger(*files, path, Ledger{"g", 12, 0, 13, 0, 0, ""}, false);
   REQUIRE_THROWS_WITH(readLedger(*files, path), Catch::Matchers::Contains("materialized"));
 }
+
+TEST_CASE("a ledger file kept open sees what any writer wrote, and a new file after deletion") {
+  test::TempDir dir;
+  auto files = sdk::posixFileSystem();
+  auto path = dir / "ledger.json";
+  LedgerFile mine(files, path);
+  LedgerFile other(files, path);
+  REQUIRE_FALSE(mine.read());
+
+  Ledger ledger{"g1", 1, 100, 0, 0, 0, ""};
+  mine.write(ledger, true);  // created whole
+  REQUIRE(mine.read() == ledger);
+  REQUIRE(other.read() == ledger);
+  ino_t created = inodeOf(path);
+
+  // In place, by another object and by the path-based writer: both readers see each change.
+  ledger.position = 2;
+  other.write(ledger, false);
+  REQUIRE(inodeOf(path) == created);
+  REQUIRE(mine.read() == ledger);
+  ledger.position = 3;
+  writeLedger(*files, path, ledger, false);
+  REQUIRE(mine.read() == ledger);
+  REQUIRE(other.read() == ledger);
+
+  // Damage is reported, not hidden by what was read before.
+  std::string text = *files->readFile(path);
+  text.replace(text.find("\"position\":3"), 12, "\"position\":4");
+  std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << text;
+  REQUIRE_THROWS_WITH(mine.read(), Catch::Matchers::Contains("checksum"));
+  mine.write(ledger, false);
+  REQUIRE(other.read() == ledger);
+
+  // Deleted (deleteStore elsewhere): gone, then a new generation in a new file.
+  REQUIRE(files->remove(path));
+  REQUIRE_FALSE(mine.read());
+  Ledger next{"g2", 0, 0, 0, 0, 0, ""};
+  other.write(next, true);
+  REQUIRE(mine.read() == next);
+  // The writer of the old generation is not reused for the new file's generation.
+  next.position = 5;
+  mine.write(next, false);
+  REQUIRE(other.read() == next);
+  REQUIRE(readLedger(*files, path) == next);
+}

@@ -79,7 +79,7 @@ struct Probe {
     notLoadable,    // dlopen failed
     notPlugin,      // no entry point, or it returned nothing
     badDescriptor,  // an entry point whose descriptor is truncated or incomplete
-    wrongAbi        // another ABI major
+    wrongAbi        // another ABI major, or a newer minor
   };
   Status status = Status::notPlugin;
   std::string problem;  // what is wrong, for messages
@@ -130,6 +130,13 @@ Probe probe(const fs::path& file) {
                      abiText(descriptor->abi_major, descriptor->abi_minor) + ", kernel ABI " +
                      kernelAbi() + "; rebuild it against the Opossum SDK " +
                      std::to_string(OPOSSUM_SDK_ABI_MAJOR) + ".x";
+    return result;
+  }
+  if (descriptor->abi_minor > OPOSSUM_SDK_ABI_MINOR) {
+    result.status = Probe::Status::wrongAbi;
+    result.problem = "needs a newer kernel: plugin ABI " +
+                     abiText(descriptor->abi_major, descriptor->abi_minor) + ", kernel ABI " +
+                     kernelAbi() + "; update Opossum or rebuild the plugin against this SDK";
     return result;
   }
   if (descriptor->struct_size < kRequiredDescriptorSize || descriptor->name == nullptr ||

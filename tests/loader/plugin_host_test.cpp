@@ -35,6 +35,9 @@ const fs::path kValidFile = kValidDir / "libfixture_serializer.so";
 const fs::path kDuplicateFile = kFixtures / "duplicate" / "libfixture_serializer_copy.so";
 const fs::path kNotAPluginFile = kFixtures / "not_a_plugin" / "libfixture_not_a_plugin.so";
 const fs::path kAbi99File = kFixtures / "abi99" / "libfixture_abi99.so";
+const fs::path kNewerMinorFile = kFixtures / "newer_minor" / "libfixture_abi_newer_minor.so";
+const std::string kKernelAbi =
+    std::to_string(OPOSSUM_SDK_ABI_MAJOR) + "." + std::to_string(OPOSSUM_SDK_ABI_MINOR);
 const fs::path kWrongKindFile = kFixtures / "wrong_kind" / "libfixture_wrong_kind.so";
 constexpr const char* kExpected = "a shared library exporting opossum_plugin_entry";
 
@@ -215,12 +218,12 @@ TEST_CASE("a plugin of another ABI major is refused naming both ABI versions", "
   const std::string explicitFile =
       errorOf([&] { createSerializer(host, byFile(kAbi99File, "fixture-abi99")); });
   CHECK_THAT(explicitFile, Contains(kAbi99File.string()));
-  CHECK_THAT(explicitFile, Contains("plugin ABI 99.0, kernel ABI 1.0"));
+  CHECK_THAT(explicitFile, Contains("plugin ABI 99.0, kernel ABI " + kKernelAbi));
 
   // Found during a search, it cannot be used either, and the error says why.
   const std::string searched = errorOf([&] { createSerializer(host, byName("fixture-abi99")); });
   CHECK_THAT(searched, Contains(kAbi99File.string()));
-  CHECK_THAT(searched, Contains("plugin ABI 99.0, kernel ABI 1.0"));
+  CHECK_THAT(searched, Contains("plugin ABI 99.0, kernel ABI " + kKernelAbi));
 
   // discover() lists it with its version so a tool can show it.
   const auto infos = host.discover();
@@ -229,6 +232,22 @@ TEST_CASE("a plugin of another ABI major is refused naming both ABI versions", "
   CHECK(info->abiMajor == 99);
   CHECK(info->abiMinor == 0);
   CHECK(info->name.empty());
+}
+
+TEST_CASE("a plugin of a newer ABI minor is refused naming both ABI versions", "[loader]") {
+  ScopedEnv env("OPOSSUM_PLUGIN_PATH", std::nullopt);
+  PluginHost host({kNewerMinorFile.parent_path()});
+  const std::string newer =
+      std::to_string(OPOSSUM_SDK_ABI_MAJOR) + "." + std::to_string(OPOSSUM_SDK_ABI_MINOR + 1);
+  const std::string message =
+      errorOf([&] { createSerializer(host, byFile(kNewerMinorFile, "fixture-newer-minor")); });
+  CHECK_THAT(message, Contains(kNewerMinorFile.string()));
+  CHECK_THAT(message,
+             Contains("needs a newer kernel: plugin ABI " + newer + ", kernel ABI " + kKernelAbi));
+  const std::string searched =
+      errorOf([&] { createSerializer(host, byName("fixture-newer-minor")); });
+  CHECK_THAT(searched, Contains(kNewerMinorFile.string()));
+  CHECK_THAT(searched, Contains("needs a newer kernel"));
 }
 
 TEST_CASE("an unknown plugin name names the kind, the search path and what was found", "[loader]") {

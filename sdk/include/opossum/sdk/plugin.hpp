@@ -8,7 +8,9 @@
 // create/destroy functions never throw: OPOSSUM_PLUGIN catches and reports a status.
 //
 // Interfaces grow only by appending virtual methods, with an ABI minor bump; the kernel never
-// calls a method newer than the minor version a plugin declares.
+// calls a method newer than the minor version a plugin declares, and refuses a plugin of a newer
+// minor than its own (the plugin may call methods of kernel objects this kernel lacks).
+// Minor 1: sdk::ReadableFile::replaced().
 #pragma once
 
 #include <cstddef>
@@ -24,7 +26,7 @@
 #include "opossum/sdk/storage.hpp"
 
 #define OPOSSUM_SDK_ABI_MAJOR 1
-#define OPOSSUM_SDK_ABI_MINOR 0
+#define OPOSSUM_SDK_ABI_MINOR 1
 
 extern "C" {
 

@@ -9,12 +9,11 @@ void JournalWindow::reset() {
   end_ = 0;
 }
 
-bool JournalWindow::scanLocked(Journal& journal, Position upTo) {
+bool JournalWindow::scanLocked(Journal& journal, Position upTo, Position written,
+                               std::uint64_t next) {
   if (first_ == 0) {
-    auto first = journal.firstPosition();
-    if (!first) return false;
-    first_ = *first;
-    end_ = 0;
+    first_ = written + 1;
+    end_ = next;
     locations_.clear();
   }
   // Only committed records: a record after the head may still be replaced by another append.
@@ -30,10 +29,13 @@ bool JournalWindow::scanLocked(Journal& journal, Position upTo) {
 }
 
 std::optional<JournalWindow::Location> JournalWindow::locate(Journal& journal, Position position,
-                                                             Position head) {
+                                                             Position head, Position written,
+                                                             std::uint64_t next) {
   std::lock_guard guard(mutex_);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (first_ == 0 || position >= first_ + locations_.size()) scanLocked(journal, head);
+    if (first_ == 0 || position >= first_ + locations_.size()) {
+      scanLocked(journal, head, written, next);
+    }
     if (first_ != 0 && position >= first_) {
       if (position < first_ + locations_.size()) return locations_[position - first_];
     } else if (first_ != 0) {

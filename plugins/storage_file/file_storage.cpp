@@ -201,7 +201,7 @@ FileStorage::View FileStorage::refresh() {
     return {};
   }
   noteGeneration(stateKey(*ledger));
-  return {ledger->generation, ledger->position, ledger->materialized, ledger->materializedOffset};
+  return {ledger->generation, ledger->position, ledger->materialized};
 }
 
 Ledger FileStorage::initializeLocked() {
@@ -604,8 +604,7 @@ std::optional<SequencedEvent> FileStorage::readFromJournal(Position position, co
   }
   if (!journal) return std::nullopt;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto location =
-        window_.locate(*journal, position, view.head, view.materialized, view.materializedOffset);
+    auto location = window_.locate(*journal, position, view.head);
     if (!location) return std::nullopt;
     try {
       SequencedEvent event =
@@ -717,8 +716,8 @@ TagMigrationResult FileStorage::addTags(
     std::vector<Position> chunk(positions.begin() + i,
                                 positions.begin() + std::min(positions.size(), i + kChunk));
     bool vanished = false;
-    for (auto& event : loadEvents(
-             chunk, {ledger.generation, ledger.position, ledger.materialized, 0}, vanished)) {
+    for (auto& event :
+         loadEvents(chunk, {ledger.generation, ledger.position, ledger.materialized}, vanished)) {
       ++result.eventsProcessed;
       auto added = newTags(event.event, tagFactory(event));
       if (added.empty()) continue;

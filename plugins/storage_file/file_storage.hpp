@@ -47,7 +47,6 @@ class FileStorage : public sdk::Storage {
     std::string generation;
     Position head = 0;
     Position materialized = 0;  // event files exist up to here: no need to look in the journal
-    std::uint64_t materializedOffset = 0;  // where the journal record after them starts
   };
   // How far files have been written from the journal (the ledger's materialized fields).
   struct Mark {

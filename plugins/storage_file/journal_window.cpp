@@ -9,11 +9,12 @@ void JournalWindow::reset() {
   end_ = 0;
 }
 
-bool JournalWindow::scanLocked(Journal& journal, Position upTo, Position written,
-                               std::uint64_t next) {
+bool JournalWindow::scanLocked(Journal& journal, Position upTo) {
   if (first_ == 0) {
-    first_ = written + 1;
-    end_ = next;
+    auto first = journal.firstPosition();
+    if (!first) return false;
+    first_ = *first;
+    end_ = 0;
     locations_.clear();
   }
   // Only committed records: a record after the head may still be replaced by another append.
@@ -29,13 +30,10 @@ bool JournalWindow::scanLocked(Journal& journal, Position upTo, Position written
 }
 
 std::optional<JournalWindow::Location> JournalWindow::locate(Journal& journal, Position position,
-                                                             Position head, Position written,
-                                                             std::uint64_t next) {
+                                                             Position head) {
   std::lock_guard guard(mutex_);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (first_ == 0 || position >= first_ + locations_.size()) {
-      scanLocked(journal, head, written, next);
-    }
+    if (first_ == 0 || position >= first_ + locations_.size()) scanLocked(journal, head);
     if (first_ != 0 && position >= first_) {
       if (position < first_ + locations_.size()) return locations_[position - first_];
     } else if (first_ != 0) {

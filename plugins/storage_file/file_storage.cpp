@@ -201,7 +201,7 @@ FileStorage::View FileStorage::refresh() {
     return {};
   }
   noteGeneration(stateKey(*ledger));
-  return {ledger->generation, ledger->position, ledger->materialized};
+  return {ledger->generation, ledger->position};
 }
 
 Ledger FileStorage::initializeLocked() {
@@ -549,14 +549,12 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
       events.push_back(std::move(*cached));
       continue;
     }
-    if (p > view.materialized) {
-      if (auto journaled = readFromJournal(p, view, vanished)) {
-        events.push_back(std::move(*journaled));
-        cache_->put(events.back(), epoch);
-        continue;
-      }
-      if (vanished) return {};
+    if (auto journaled = readFromJournal(p, view, vanished)) {
+      events.push_back(std::move(*journaled));
+      cache_->put(events.back(), epoch);
+      continue;
     }
+    if (vanished) return {};
     fs::path path = eventPath(p);
     auto bytes = context_.fileSystem->readFile(path);
     if (!bytes) {
@@ -716,8 +714,7 @@ TagMigrationResult FileStorage::addTags(
     std::vector<Position> chunk(positions.begin() + i,
                                 positions.begin() + std::min(positions.size(), i + kChunk));
     bool vanished = false;
-    for (auto& event :
-         loadEvents(chunk, {ledger.generation, ledger.position, ledger.materialized}, vanished)) {
+    for (auto& event : loadEvents(chunk, {ledger.generation, ledger.position}, vanished)) {
       ++result.eventsProcessed;
       auto added = newTags(event.event, tagFactory(event));
       if (added.empty()) continue;

@@ -46,7 +46,6 @@ class FileStorage : public sdk::Storage {
   struct View {
     std::string generation;
     Position head = 0;
-    Position materialized = 0;  // event files exist up to here: no need to look in the journal
   };
   // How far files have been written from the journal (the ledger's materialized fields).
   struct Mark {

@@ -160,29 +160,3 @@ TEST_CASE_METHOD(Fixture, "a store closed with files still to write leaves them 
   again.reset();
   for (Position p = 1; p <= 10; ++p) CHECK(fs::exists(eventFile(p)));
 }
-
-TEST_CASE_METHOD(Fixture,
-                 "events whose files are written are read from their files, not the journal",
-                 "[materialize]") {
-  {
-    auto store = open(1 << 20, 1 << 20);
-    for (int i = 0; i < 10; ++i) store->append({numbered(i)});
-  }  // closed: every file written, the journal still holds the records
-  // Edit one file (event 7, at position 8) behind the store's back: what a read returns tells
-  // where it came from.
-  fs::permissions(eventFile(8), fs::perms::owner_write, fs::perm_options::add);
-  std::string text;
-  {
-    std::ifstream in(eventFile(8));
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const auto at = text.find(R"("i":7)");
-  REQUIRE(at != std::string::npos);
-  text.replace(at, 5, R"("i":9)");
-  std::ofstream(eventFile(8), std::ios::trunc) << text;
-
-  auto store = open(1 << 20, 1 << 20);
-  auto last = store->readLast(Query::fromTags({{"n", "7"}}));
-  REQUIRE(last);
-  CHECK(last->event.event.find(R"("i":9)") != std::string::npos);
-}

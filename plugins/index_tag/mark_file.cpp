@@ -1,20 +1,14 @@
 #include "mark_file.hpp"
 
-#include <boost/crc.hpp>
 #include <cstdio>
 
 #include "index_file_names.hpp"
 #include "line_format.hpp"
+#include "opossum/sdk/checksum.hpp"
 
 namespace opossum::plugins::tag_index {
 
 namespace {
-
-std::uint32_t crcOf(std::string_view text) {
-  boost::crc_32_type crc;
-  crc.process_bytes(text.data(), text.size());
-  return crc.checksum();
-}
 
 std::string prefix() {
   return std::string(kFormatName) + " " + std::to_string(kFormatVersion) + " posted ";
@@ -29,7 +23,7 @@ std::string formatMarkLine(const Mark& mark) {
                 static_cast<unsigned long long>(mark.writing));
   std::string line = prefix() + numbers;
   char crc[16];
-  std::snprintf(crc, sizeof crc, " %08x\n", static_cast<unsigned>(crcOf(line)));
+  std::snprintf(crc, sizeof crc, " %08x\n", static_cast<unsigned>(sdk::crc32(line)));
   return line + crc;
 }
 
@@ -56,7 +50,7 @@ MarkRead parseMark(std::string_view content) {
       return {MarkStatus::damaged, {}};
     }
   }
-  if (!posted || !writing || *posted > *writing || stored != crcOf(head.substr(0, crcAt))) {
+  if (!posted || !writing || *posted > *writing || stored != sdk::crc32(head.substr(0, crcAt))) {
     return {MarkStatus::damaged, {}};
   }
   return {MarkStatus::valid, {*posted, *writing}};

@@ -1,9 +1,9 @@
 #include "journal.hpp"
 
-#include <boost/crc.hpp>
 #include <cstring>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/checksum.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -35,11 +35,6 @@ std::uint64_t get64(const char* p) {
   std::memcpy(&v, p, 8);
   return v;
 }
-std::uint32_t crcOf(const char* data, std::size_t size) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data, size);
-  return crc.checksum();
-}
 
 std::string encode(const JournalRecord& record) {
   std::uint64_t payload = 0;
@@ -55,7 +50,7 @@ std::string encode(const JournalRecord& record) {
     put32(out, static_cast<std::uint32_t>(f.size()));
     out.append(f);
   }
-  std::uint32_t crc = crcOf(out.data() + 8, out.size() - 8);
+  std::uint32_t crc = sdk::crc32(std::string_view(out).substr(8));
   std::memcpy(out.data() + 4, &crc, 4);
   return out;
 }
@@ -129,8 +124,8 @@ void Journal::invalidate(std::uint64_t offset) noexcept {
   }
 }
 
-std::optional<JournalRecord> Journal::readAt(std::uint64_t offset, Position expectedFirst,
-                                             std::uint64_t* next) {
+std::optional<std::string> Journal::bodyAt(std::uint64_t offset, Position expectedFirst,
+                                           std::vector<Extent>& events, std::uint64_t* next) {
   std::string header = reader_->readAt(offset, kHeaderSize);
   if (header.size() < kHeaderSize || get32(header.data()) != kMagic) return std::nullopt;
   std::uint32_t payload = get32(header.data() + 8);
@@ -139,24 +134,42 @@ std::optional<JournalRecord> Journal::readAt(std::uint64_t offset, Position expe
   if (first != expectedFirst || count == 0) return std::nullopt;
   std::string body = reader_->readAt(offset + kHeaderSize, payload);
   if (body.size() < payload) return std::nullopt;
-  boost::crc_32_type crc;  // over everything after the crc field, without copying the body
-  crc.process_bytes(header.data() + 8, kHeaderSize - 8);
-  crc.process_bytes(body.data(), body.size());
-  if (crc.checksum() != get32(header.data() + 4)) return std::nullopt;
-  JournalRecord record;
-  record.firstPosition = first;
+  // Over everything after the crc field, without copying the body.
+  std::uint32_t crc = sdk::crc32(std::string_view(header).substr(8));
+  if (sdk::crc32(body, crc) != get32(header.data() + 4)) return std::nullopt;
+  const std::size_t known = events.size();
   std::size_t at = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (at + 4 > body.size()) return std::nullopt;
-    std::uint32_t len = get32(body.data() + at);
+    std::uint32_t len = at + 4 <= body.size() ? get32(body.data() + at) : 0;
+    if (at + 4 > body.size() || at + 4 + len > body.size()) {
+      events.resize(known);
+      return std::nullopt;
+    }
     at += 4;
-    if (at + len > body.size()) return std::nullopt;
-    record.eventFiles.emplace_back(body.substr(at, len));
-    record.offsets.push_back(offset + kHeaderSize + at);
+    events.push_back({offset + kHeaderSize + at, len});
     at += len;
   }
   if (next) *next = offset + kHeaderSize + payload;
+  return body;
+}
+
+std::optional<JournalRecord> Journal::readAt(std::uint64_t offset, Position expectedFirst,
+                                             std::uint64_t* next) {
+  std::vector<Extent> events;
+  auto body = bodyAt(offset, expectedFirst, events, next);
+  if (!body) return std::nullopt;
+  JournalRecord record;
+  record.firstPosition = expectedFirst;
+  for (const auto& event : events) {
+    record.eventFiles.emplace_back(body->substr(event.offset - offset - kHeaderSize, event.length));
+    record.offsets.push_back(event.offset);
+  }
   return record;
+}
+
+bool Journal::extentsAt(std::uint64_t offset, Position expectedFirst, std::vector<Extent>& out,
+                        std::uint64_t* next) {
+  return bodyAt(offset, expectedFirst, out, next).has_value();
 }
 
 std::optional<Position> Journal::firstPosition() {

@@ -52,6 +52,15 @@ class Journal {
   // The valid record at `offset` whose first position is `expectedFirst`, if there is one.
   std::optional<JournalRecord> readAt(std::uint64_t offset, Position expectedFirst,
                                       std::uint64_t* next = nullptr);
+  // Where an event's bytes lie in the journal.
+  struct Extent {
+    std::uint64_t offset = 0;
+    std::uint32_t length = 0;
+  };
+  // The same record's events as places only, appended to `out` (nothing is appended when there
+  // is no valid record): what a reader's window needs, without copying the events.
+  bool extentsAt(std::uint64_t offset, Position expectedFirst, std::vector<Extent>& out,
+                 std::uint64_t* next = nullptr);
   // The first position of the record at the start of the journal, if one is there.
   std::optional<Position> firstPosition();
   // The chain of valid records from the start of the journal with consecutive positions.
@@ -67,6 +76,9 @@ class Journal {
 
  private:
   Journal() = default;
+  // The checked body of the record, its events' places appended to `events`.
+  std::optional<std::string> bodyAt(std::uint64_t offset, Position expectedFirst,
+                                    std::vector<Extent>& events, std::uint64_t* next);
 
   std::shared_ptr<sdk::FileSystem> fs_;
   std::filesystem::path path_;

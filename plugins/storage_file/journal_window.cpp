@@ -19,12 +19,7 @@ bool JournalWindow::scanLocked(Journal& journal, Position upTo) {
   }
   // Only committed records: a record after the head may still be replaced by another append.
   while (first_ + locations_.size() <= upTo) {
-    auto record = journal.readAt(end_, first_ + locations_.size(), &end_);
-    if (!record) return false;
-    for (std::size_t i = 0; i < record->eventFiles.size(); ++i) {
-      locations_.push_back(
-          {record->offsets[i], static_cast<std::uint32_t>(record->eventFiles[i].size())});
-    }
+    if (!journal.extentsAt(end_, first_ + locations_.size(), locations_, &end_)) return false;
   }
   return true;
 }

@@ -16,10 +16,7 @@ namespace opossum::plugins::file_storage {
 
 class JournalWindow {
  public:
-  struct Location {
-    std::uint64_t offset = 0;
-    std::uint32_t length = 0;
-  };
+  using Location = Journal::Extent;
 
   // Where `position` (<= head, committed) is in `journal`, or nullopt when it is to be read from
   // its file. A location may be stale once the journal is reused: the caller checks the event it

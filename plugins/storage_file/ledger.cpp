@@ -6,12 +6,12 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <boost/crc.hpp>
 #include <charconv>
 #include <random>
 #include <thread>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/checksum.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -25,12 +25,6 @@ namespace {
 constexpr std::string_view kCrcMember = ",\"crc\":";
 constexpr std::size_t kLedgerSize = 512;  // fixed, so an update overwrites every old byte
 
-std::uint32_t crcOf(std::string_view text) {
-  boost::crc_32_type crc;
-  crc.process_bytes(text.data(), text.size());
-  return crc.checksum();
-}
-
 // Whether the text ends its object with the crc of everything before the crc member. A reader
 // racing an in-place update can see a mix of two versions; the crc tells it to read again.
 bool checksumHolds(const std::string& text) {
@@ -40,7 +34,7 @@ bool checksumHolds(const std::string& text) {
   auto digits = std::string_view(text).substr(at + kCrcMember.size());
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), stored);
   return ec == std::errc() && end != digits.data() && *end == '}' &&
-         stored == crcOf(std::string_view(text).substr(0, at));
+         stored == sdk::crc32(std::string_view(text).substr(0, at));
 }
 
 }  // namespace
@@ -129,7 +123,7 @@ std::string ledgerText(const Ledger& ledger) {
   w.String(ledger.bootId.c_str(), static_cast<rapidjson::SizeType>(ledger.bootId.size()));
   w.EndObject();
   std::string text(buffer.GetString(), buffer.GetSize() - 1);  // without the closing brace
-  text += std::string(kCrcMember) + std::to_string(crcOf(text)) + "}";
+  text += std::string(kCrcMember) + std::to_string(sdk::crc32(text)) + "}";
   if (text.size() < kLedgerSize - 1) text.resize(kLedgerSize - 1, ' ');
   text += '\n';
   return text;

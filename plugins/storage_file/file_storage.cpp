@@ -90,7 +90,11 @@ FileStorage::FileStorage(const sdk::StorageContext& context)
   sdk::OptionReader options(context_.options, "storage plugin 'file-per-event'");
   journalCapacity_ = options.getUnsigned("journalCapacityBytes", kDefaultJournalCapacity);
   journalMaxCapacity_ = options.getUnsigned("journalMaxBytes", kDefaultJournalMaxCapacity);
-  cache_ = std::make_unique<EventCache>(options.getUnsigned("eventCacheBytes", kDefaultCacheBytes));
+  cache_ =
+      std::make_unique<EventCache>(options.getUnsigned("eventCacheBytes", kDefaultCacheBytes),
+                                   [serializer = context_.serializer](const std::string& bytes) {
+                                     return serializer->deserialize(bytes);
+                                   });
   options.finish();
   if (journalCapacity_ < 4096) {
     throw ConfigError(
@@ -410,9 +414,11 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   ledger.position = record.lastPosition();
   ledger.journalOffset = next;
   ledgerFile_->write(ledger, false);
-  // Cached as a reader would get it from the file (serializers may normalise the payload).
-  for (const auto& bytes : record.eventFiles)
-    cache_->put(context_.serializer->deserialize(bytes), epoch);
+  // Cached as written: a reader gets it decoded as from the file (serializers may normalise the
+  // payload), and only then.
+  for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
+    cache_->putEncoded(record.firstPosition + i, record.eventFiles[i], epoch);
+  }
   materializer_.notify();
   return results;
 }

@@ -9,10 +9,11 @@ namespace {
 SequencedEvent event(Position p, std::size_t payloadBytes = 10) {
   return SequencedEvent{{"T", std::string(payloadBytes, 'x'), {{"k", "v"}}}, p, {}};
 }
+SequencedEvent noDecoding(const std::string&) { throw std::logic_error("nothing to decode"); }
 }  // namespace
 
 TEST_CASE("the event cache returns what was put and evicts the least recently used") {
-  EventCache cache(5000);  // room for three of these events with their bookkeeping
+  EventCache cache(5000, noDecoding);  // room for three of these events with their bookkeeping
   auto epoch = cache.epoch();
   for (Position p = 1; p <= 3; ++p) cache.put(event(p, 1000), epoch);
   REQUIRE(cache.get(1) == event(1, 1000));  // 1 is now the most recently used
@@ -25,7 +26,7 @@ TEST_CASE("the event cache returns what was put and evicts the least recently us
 }
 
 TEST_CASE("an event read before a clear is not admitted after it") {
-  EventCache cache(1 << 20);
+  EventCache cache(1 << 20, noDecoding);
   auto before = cache.epoch();
   cache.put(event(1), before);
   cache.clear();
@@ -34,4 +35,23 @@ TEST_CASE("an event read before a clear is not admitted after it") {
   REQUIRE_FALSE(cache.get(2));
   cache.put(event(3), cache.epoch());
   REQUIRE(cache.get(3));
+}
+
+TEST_CASE("an event put as written is decoded once, when first read") {
+  int decoded = 0;
+  EventCache cache(1 << 20, [&](const std::string& bytes) {
+    ++decoded;
+    return event(std::stoull(bytes), 10);
+  });
+  cache.putEncoded(7, "7", cache.epoch());
+  CHECK(decoded == 0);
+  CHECK(cache.get(7) == event(7, 10));
+  CHECK(cache.get(7) == event(7, 10));
+  CHECK(decoded == 1);
+  CHECK_FALSE(cache.get(8));
+
+  auto before = cache.epoch();
+  cache.clear();
+  cache.putEncoded(9, "9", before);  // written under the old state of the store
+  CHECK_FALSE(cache.get(9));
 }

@@ -263,6 +263,17 @@ void Generation::ensureDirectory(const fs::path& dir) {
 }
 
 void Generation::writeState(const std::string& stem, const std::string& content) {
+  if (settings_.unpublished && !settings_.writeProtect) {
+    // Nobody reads these files yet, and after a crash recover() redoes the journaled batch, so a
+    // torn file cannot be seen. Rewritten in place, a file keeps its inode and its block: a
+    // rebuild rewrites each instance once per flush, and creating and freeing files is what file
+    // systems are slowest at (with the `discard` mount option each freed block waits for the
+    // disk).
+    auto file = fs_.openWritable(statePath(stem), sdk::OpenMode::append);
+    file->writeAt(0, content);
+    file->truncate(content.size());
+    return;
+  }
   const fs::path temp = settings_.directory / "tmp" / stem;
   {
     auto file = fs_.openWritable(temp, sdk::OpenMode::truncate);

@@ -35,6 +35,8 @@ struct GenerationSettings {
   std::shared_ptr<sdk::FileSystem> fileSystem;
   bool durable = true;        // sync each flush before it returns
   bool writeProtect = false;  // state and commit files read-only
+  // No reader sees this generation yet (a rebuild's): state files are rewritten in place.
+  bool unpublished = false;
   std::size_t cacheSize = 10000;
 };
 

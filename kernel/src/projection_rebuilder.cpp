@@ -80,7 +80,9 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
   slot.rebuildProgress = record.position;
   slot.rebuildEvents = record.eventsProcessed;
 
-  Generation generation(core.generationSettings(slot, record.generation, options_.cacheSize));
+  auto building = core.generationSettings(slot, record.generation, options_.cacheSize);
+  building.unpublished = true;  // readers switch to it only once it is committed below
+  Generation generation(building);
   generation.recover();
   const auto& types = slot.definition.eventTypes;
   const Query query = types.empty() ? Query::all() : Query::fromEventTypes(types);

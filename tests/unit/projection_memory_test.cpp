@@ -1,5 +1,7 @@
 // A projection's instances live on disk: memory holds the unflushed changes and a bounded cache,
 // whatever the number of keys (the rebuilder flushes every flushInterval events).
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "projection_generation.hpp"
@@ -35,5 +37,38 @@ TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instan
     REQUIRE(entry);
     REQUIRE(entry->json == "{\"count\":1}");
     REQUIRE(generation.instancesInMemory() <= settings.cacheSize);
+  }
+}
+
+TEST_CASE(
+    "an unpublished generation rewrites state files in place; a published one replaces them") {
+  auto inodeOf = [](const std::filesystem::path& dir) {
+    REQUIRE(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator{}) == 1);
+    struct stat st {};
+    REQUIRE(::stat(std::filesystem::directory_iterator(dir)->path().c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  for (bool unpublished : {true, false}) {
+    test::TempDir dir;
+    detail::GenerationSettings settings;
+    settings.root = dir.path();
+    settings.directory = dir / "counter" / "g1";
+    settings.projection = "counter";
+    settings.fileSystem = sdk::posixFileSystem();
+    settings.durable = false;
+    settings.unpublished = unpublished;
+    detail::Generation generation(settings);
+    generation.put({"k", {}, R"({"count":1000,"note":"a longer first value"})"});
+    generation.flush(std::nullopt);
+    const auto first = inodeOf(settings.directory / "state");
+    generation.put({"k", {}, R"({"count":2})"});  // shorter: nothing of the old may remain
+    generation.flush(std::nullopt);
+    CHECK((inodeOf(settings.directory / "state") == first) == unpublished);
+
+    detail::Generation reopened(settings);
+    auto entry = reopened.load("k");
+    REQUIRE(entry);
+    CHECK(entry->json == R"({"count":2})");
   }
 }

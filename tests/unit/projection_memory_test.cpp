@@ -9,14 +9,24 @@
 
 using namespace opossum;
 
-TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instances in memory") {
-  test::TempDir dir;
+namespace {
+
+// A generation of projection "counter" in `dir`, not synced.
+detail::GenerationSettings settingsIn(const test::TempDir& dir) {
   detail::GenerationSettings settings;
   settings.root = dir.path();
   settings.directory = dir / "counter" / "g1";
   settings.projection = "counter";
   settings.fileSystem = sdk::posixFileSystem();
   settings.durable = false;
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instances in memory") {
+  test::TempDir dir;
+  detail::GenerationSettings settings = settingsIn(dir);
   settings.cacheSize = 50;
   detail::Generation generation(settings);
   constexpr std::size_t kKeys = 5000, kFlushEvery = 100;
@@ -51,12 +61,7 @@ TEST_CASE(
   };
   for (bool unpublished : {true, false}) {
     test::TempDir dir;
-    detail::GenerationSettings settings;
-    settings.root = dir.path();
-    settings.directory = dir / "counter" / "g1";
-    settings.projection = "counter";
-    settings.fileSystem = sdk::posixFileSystem();
-    settings.durable = false;
+    detail::GenerationSettings settings = settingsIn(dir);
     settings.unpublished = unpublished;
     detail::Generation generation(settings);
     generation.put({"k", {}, R"({"count":1000,"note":"a longer first value"})"});

@@ -22,6 +22,8 @@ constexpr std::uint64_t kDefaultJournalMaxCapacity = 256 << 20;
 // for the lock waits for one chunk at most.
 constexpr std::size_t kMaterializeChunk = 256;
 constexpr std::uint64_t kDefaultCacheBytes = 32 << 20;
+// Journal bytes one read of consecutive events takes at once.
+constexpr std::size_t kReadAhead = 256 << 10;
 
 void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& message) {
   if (c.logger && c.logger->enabled(level)) c.logger->log(level, message);
@@ -550,12 +552,15 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
   std::vector<SequencedEvent> events;
   events.reserve(positions.size());
   const std::uint64_t epoch = cache_->epoch();
-  for (Position p : positions) {
+  JournalChunk chunk;
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    const Position p = positions[i];
     if (auto cached = cache_->get(p)) {
       events.push_back(std::move(*cached));
       continue;
     }
-    if (auto journaled = readFromJournal(p, view, vanished)) {
+    const bool ahead = i + 1 < positions.size() && positions[i + 1] == p + 1;
+    if (auto journaled = readFromJournal(p, view, vanished, chunk, ahead)) {
       events.push_back(std::move(*journaled));
       cache_->put(events.back(), epoch);
       continue;
@@ -589,7 +594,8 @@ std::vector<SequencedEvent> FileStorage::loadEvents(const std::vector<Position>&
 }
 
 std::optional<SequencedEvent> FileStorage::readFromJournal(Position position, const View& view,
-                                                           bool& vanished) {
+                                                           bool& vanished, JournalChunk& chunk,
+                                                           bool ahead) {
   std::shared_ptr<Journal> journal;
   {
     std::lock_guard guard(readerMutex_);
@@ -611,13 +617,25 @@ std::optional<SequencedEvent> FileStorage::readFromJournal(Position position, co
     auto location = window_.locate(*journal, position, view.head);
     if (!location) return std::nullopt;
     try {
-      SequencedEvent event =
-          context_.serializer->deserialize(journal->readBytes(location->offset, location->length));
+      std::string bytes;
+      if (location->offset >= chunk.offset &&
+          location->offset + location->length <= chunk.offset + chunk.bytes.size()) {
+        bytes = chunk.bytes.substr(location->offset - chunk.offset, location->length);
+      } else if (ahead) {
+        chunk.offset = location->offset;
+        chunk.bytes = journal->readBytes(location->offset,
+                                         std::max<std::size_t>(location->length, kReadAhead));
+        bytes = chunk.bytes.substr(0, location->length);
+      } else {
+        bytes = journal->readBytes(location->offset, location->length);
+      }
+      SequencedEvent event = context_.serializer->deserialize(bytes);
       if (event.position == position) return event;
     } catch (const Error&) {
       // Overwritten since the window saw it: the journal was reused.
     }
     window_.reset();
+    chunk = {};
   }
   return std::nullopt;
 }

@@ -84,9 +84,16 @@ class FileStorage : public sdk::Storage {
   std::vector<sdk::IndexedEvent> indexEntries(const JournalRecord& record) const;
   std::vector<SequencedEvent> loadEvents(const std::vector<Position>& positions, const View& view,
                                          bool& vanished);
-  // The event at `position` from the journal, when it is still there.
-  std::optional<SequencedEvent> readFromJournal(Position position, const View& view,
-                                                bool& vanished);
+  // Journal bytes read ahead for the next positions of a read: consecutive events lie one after
+  // the other in the journal, so one pread serves many (read all, a rebuild's batches).
+  struct JournalChunk {
+    std::uint64_t offset = 0;
+    std::string bytes;
+  };
+  // The event at `position` from the journal, when it is still there. With `ahead`, the read
+  // fills `chunk` with what follows, and later calls take their bytes from it.
+  std::optional<SequencedEvent> readFromJournal(Position position, const View& view, bool& vanished,
+                                                JournalChunk& chunk, bool ahead);
 
   sdk::StorageContext context_;
   std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_,

@@ -16,12 +16,9 @@
 namespace opossum::plugins::file_storage {
 
 namespace {
+
 constexpr const char* kFormat = "opossum-ledger";
 constexpr int kVersion = 1;
-}  // namespace
-
-namespace {
-
 constexpr std::string_view kCrcMember = ",\"crc\":";
 constexpr std::size_t kLedgerSize = 512;  // fixed, so an update overwrites every old byte
 
@@ -37,11 +34,8 @@ bool checksumHolds(const std::string& text) {
          stored == sdk::crc32(std::string_view(text).substr(0, at));
 }
 
-}  // namespace
-
-namespace {
-
-// A read racing an in-place write can see a mix of two versions; the checksum tells it to retry.
+// The text `readText` gives once its checksum holds (or after many tries, for the parser to
+// report).
 template <class ReadText>
 std::optional<std::string> readWhole(ReadText readText) {
   std::optional<std::string> text;

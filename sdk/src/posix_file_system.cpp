@@ -42,6 +42,25 @@ bool statNoTimes(const fs::path& path, unsigned mask, struct statx& out) {
   return statNoTimes(AT_FDCWD, path.c_str(), 0, mask, out);
 }
 
+// Which file a descriptor or a path names.
+struct FileId {
+  std::uint64_t inode = 0;
+  std::uint32_t deviceMajor = 0;
+  std::uint32_t deviceMinor = 0;
+  friend bool operator==(const FileId&, const FileId&) = default;
+};
+std::optional<FileId> fileIdOf(int dirFd, const char* path, int flags) {
+  struct statx st;
+  if (!statNoTimes(dirFd, path, flags, STATX_INO, st)) return std::nullopt;
+  return FileId{st.stx_ino, st.stx_dev_major, st.stx_dev_minor};
+}
+std::optional<FileId> fileIdOf(const fs::path& path) { return fileIdOf(AT_FDCWD, path.c_str(), 0); }
+FileId fileIdOf(int fd, const fs::path& path) {
+  auto id = fileIdOf(fd, "", AT_EMPTY_PATH);
+  if (!id) fail("cannot stat", path);
+  return *id;
+}
+
 int openOrThrow(const fs::path& path, int flags, const std::string& what, mode_t mode = 0644) {
   for (;;) {
     int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
@@ -194,30 +213,21 @@ class PosixReadableFile final : public ReadableFile {
   const fs::path& path() const override { return path_; }
 
   bool replaced() override {
-    if (!opened_) {
-      struct statx st;
-      if (!statNoTimes(fd_, "", AT_EMPTY_PATH, STATX_INO, st)) fail("cannot stat", path_);
-      opened_ = st;
-    }
-    struct statx named;
-    if (!statNoTimes(path_, STATX_INO, named)) return true;
-    return named.stx_ino != opened_->stx_ino || named.stx_dev_major != opened_->stx_dev_major ||
-           named.stx_dev_minor != opened_->stx_dev_minor;
+    if (!opened_) opened_ = fileIdOf(fd_, path_);
+    return fileIdOf(path_) != opened_;
   }
 
  private:
   fs::path path_;
   int fd_;
-  std::optional<struct statx> opened_;  // the file's identity, learnt on first need
+  std::optional<FileId> opened_;  // learnt on first need
 };
 
 // An open lock file, idle or held.
 struct LockFile {
   std::string path;
   int fd;
-  std::uint64_t inode;
-  std::uint32_t deviceMajor;
-  std::uint32_t deviceMinor;
+  FileId id;
 };
 
 // Lock files stay open between locks: a commit takes the store lock, and reusing the descriptor
@@ -497,9 +507,7 @@ class PosixFileSystem final : public FileSystem {
       }
       // The holder before us may have deleted (and someone recreated) the lock file; a lock on an
       // unlinked inode excludes nobody, so lock the file the path names now.
-      struct statx named;
-      if (statNoTimes(path, STATX_INO, named) && named.stx_ino == file.inode &&
-          named.stx_dev_major == file.deviceMajor && named.stx_dev_minor == file.deviceMinor) {
+      if (fileIdOf(path) == file.id) {
         fd.release();
         return std::make_unique<PosixFileLock>(std::move(file));
       }
@@ -511,9 +519,8 @@ class PosixFileSystem final : public FileSystem {
   static LockFile openLockFile(const fs::path& path) {
     if (auto idle = IdleLockFiles::instance().take(path.string())) return std::move(*idle);
     Fd fd(openOrThrow(path, O_RDWR | O_CREAT, "cannot open lock file"));
-    struct statx st;
-    if (!statNoTimes(fd.get(), "", AT_EMPTY_PATH, STATX_INO, st)) fail("cannot stat", path);
-    return LockFile{path.string(), fd.release(), st.stx_ino, st.stx_dev_major, st.stx_dev_minor};
+    const FileId id = fileIdOf(fd.get(), path);
+    return LockFile{path.string(), fd.release(), id};
   }
 };
 

@@ -123,20 +123,21 @@ Probe probe(const fs::path& file) {
   }
   result.info.abiMajor = descriptor->abi_major;
   result.info.abiMinor = descriptor->abi_minor;
+  const std::string versions = "plugin ABI " +
+                               abiText(descriptor->abi_major, descriptor->abi_minor) +
+                               ", kernel ABI " + kernelAbi();
   if (descriptor->abi_major != OPOSSUM_SDK_ABI_MAJOR) {
     // Nothing past the version fields may be read: another major may lay them out differently.
     result.status = Probe::Status::wrongAbi;
-    result.problem = "has an incompatible ABI: plugin ABI " +
-                     abiText(descriptor->abi_major, descriptor->abi_minor) + ", kernel ABI " +
-                     kernelAbi() + "; rebuild it against the Opossum SDK " +
+    result.problem = "has an incompatible ABI: " + versions +
+                     "; rebuild it against the Opossum SDK " +
                      std::to_string(OPOSSUM_SDK_ABI_MAJOR) + ".x";
     return result;
   }
   if (descriptor->abi_minor > OPOSSUM_SDK_ABI_MINOR) {
     result.status = Probe::Status::wrongAbi;
-    result.problem = "needs a newer kernel: plugin ABI " +
-                     abiText(descriptor->abi_major, descriptor->abi_minor) + ", kernel ABI " +
-                     kernelAbi() + "; update Opossum or rebuild the plugin against this SDK";
+    result.problem = "needs a newer kernel: " + versions +
+                     "; update Opossum or rebuild the plugin against this SDK";
     return result;
   }
   if (descriptor->struct_size < kRequiredDescriptorSize || descriptor->name == nullptr ||

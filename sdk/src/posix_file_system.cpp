@@ -518,7 +518,16 @@ class PosixFileSystem final : public FileSystem {
   // An idle descriptor of this path from an earlier lock, or a new one.
   static LockFile openLockFile(const fs::path& path) {
     if (auto idle = IdleLockFiles::instance().take(path.string())) return std::move(*idle);
-    Fd fd(openOrThrow(path, O_RDWR | O_CREAT, "cannot open lock file"));
+    int raw;
+    do {
+      raw = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      // A directory is locked itself (flock works on any descriptor).
+      if (raw < 0 && errno == EISDIR) {
+        raw = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      }
+    } while (raw < 0 && errno == EINTR);
+    if (raw < 0) fail("cannot open lock file", path);
+    Fd fd(raw);
     const FileId id = fileIdOf(fd.get(), path);
     return LockFile{path.string(), fd.release(), id};
   }

@@ -269,6 +269,19 @@ TEST_CASE("a lock excludes a second lock in the same process", "[fs][lock]") {
   CHECK(again != nullptr);
 }
 
+TEST_CASE("a directory is locked itself, and no file is created in it", "[fs][lock]") {
+  TempDir dir;
+  auto fs = opossum::sdk::posixFileSystem();
+  auto folder = dir / "store";
+  fs->createDirectories(folder);
+  auto held = fs->lock(folder, 1000ms, {});
+  CHECK_THROWS_AS(fs->lock(folder, 50ms, {}), opossum::LockTimeoutError);
+  CHECK(fs->listDirectory(folder).empty());
+  CHECK(std::filesystem::is_directory(folder));
+  held.reset();
+  CHECK(fs->lock(folder, 0ms, {}) != nullptr);
+}
+
 TEST_CASE("a waiting lock is granted when the holder releases", "[fs][lock]") {
   TempDir dir;
   auto fs = opossum::sdk::posixFileSystem();

@@ -80,9 +80,12 @@ class OPOSSUM_EXPORT FileSystem {
   // Flushes every dirty file of the file system holding `path` (one call instead of one per file).
   virtual void syncFileSystem(const fs::path& path) = 0;
   virtual void setReadOnly(const fs::path& path, bool readOnly) = 0;
-  // Exclusive advisory lock on `path` (created if missing), across threads and processes. Waits
-  // up to `timeout`; then throws opossum::LockTimeoutError naming the file. Throws
-  // opossum::CancelledError when `cancel` fires while waiting.
+  // Exclusive advisory lock on `path` (a file, created if missing, or an existing directory;
+  // "dir/." names a directory and fails with IoError when it does not exist),
+  // across threads and processes. Waits up to `timeout`; then throws opossum::LockTimeoutError
+  // naming the file. Throws opossum::CancelledError when `cancel` fires while waiting. A lock
+  // file deleted while held excludes nobody afterwards; a directory cannot be deleted by
+  // accident while it holds data, so locks that guard data are best taken on its directory.
   virtual std::unique_ptr<FileLock> lock(const fs::path& path, std::chrono::milliseconds timeout,
                                          std::stop_token cancel) = 0;
 };

@@ -30,7 +30,10 @@ std::string_view withoutNewline(const std::string& line) {
 }  // namespace
 
 TagIndex::TagIndex(const sdk::IndexContext& context)
-    : directory_(context.directory), fileSystem_(context.fileSystem), logger_(context.logger) {
+    : directory_(context.directory),
+      fileSystem_(context.fileSystem),
+      logger_(context.logger),
+      registry_(context.fileSystem, context.directory / kListsFile) {
   sdk::OptionReader reader(context.options, "index plugin 'tag-index'");
   fullRecoveryScan_ = reader.getBool("fullRecoveryScan", false);
   reader.finish();
@@ -93,6 +96,13 @@ std::vector<Position> TagIndex::positions(const Query& query, const ReadOptions&
   std::unique_lock lock(mutex_);
   if (!started_) startLocked(head);
   catchUpLocked(head);
+  if (caughtUp_ < head) {
+    // add() writes a position's line before it is committed, so a committed one always has it:
+    // answering without it would be silently wrong (and let append conditions pass).
+    throw CorruptionError("index file '" + positionsPath().string() + "' ends at position " +
+                          std::to_string(caughtUp_) + ", but position " + std::to_string(head) +
+                          " is committed; the index must be rebuilt ('opossum reindex')");
+  }
   loadLocked(query);
   return answerLocked(query, options, head);
 }
@@ -148,13 +158,18 @@ std::vector<Position> TagIndex::answerLocked(const Query& query, const ReadOptio
 namespace {
 
 // A posting file's entries <= base (the rest may be missing or partial), then the tail's.
-template <class Map, class Key>
+// `missing` is called when the file does not exist or has no header line (lists appear whole,
+// by rename), `torn` when its last line has no newline.
+template <class Map, class Key, class Missing, class Torn>
 std::vector<Position> loadList(sdk::FileSystem& files, const fs::path& path,
                                const std::string& header, Position base, const Map& tail,
-                               const Key& key) {
+                               const Key& key, Missing missing, Torn torn) {
   auto content = files.readFile(path);
+  if (!content || content->find('\n') == std::string::npos) missing();
+  bool tornLine = false;
   std::vector<Position> list =
-      content ? parsePostingFile(*content, header, base, path) : std::vector<Position>{};
+      content ? parsePostingFile(*content, header, base, path, &tornLine) : std::vector<Position>{};
+  if (tornLine) torn(path);
   if (auto it = tail.find(key); it != tail.end()) {
     list.insert(list.end(), it->second.begin(), it->second.end());
   }
@@ -167,14 +182,72 @@ void TagIndex::loadLocked(const Query& query) {
   for (const auto& item : query.items()) {
     for (const auto& type : item.eventTypes) {
       if (types_.count(type) > 0) continue;
-      types_.emplace(type, loadList(*fileSystem_, directory_ / typeFilePath(type), typeHeader(type),
-                                    base_, tailTypes_, type));
+      const fs::path relative = typeFilePath(type);
+      types_.emplace(type, loadList(
+                               *fileSystem_, directory_ / relative, typeHeader(type), base_,
+                               tailTypes_, type, [&] { checkMissingLocked(relative); },
+                               [&](const fs::path& p) { checkTornLocked(p); }));
     }
     for (const auto& tag : item.tags) {
       if (tags_.count(tag) > 0) continue;
-      tags_.emplace(tag, loadList(*fileSystem_, directory_ / tagFilePath(tag), tagHeader(tag),
-                                  base_, tailTags_, tag));
+      const fs::path relative = tagFilePath(tag);
+      tags_.emplace(tag, loadList(
+                             *fileSystem_, directory_ / relative, tagHeader(tag), base_, tailTags_,
+                             tag, [&] { checkMissingLocked(relative); },
+                             [&](const fs::path& p) { checkTornLocked(p); }));
     }
+  }
+}
+
+void TagIndex::checkMissingLocked(const fs::path& relative) {
+  if (base_ == 0) return;
+  auto first = registry_.first(relative);
+  if (first && *first <= base_) {
+    throw CorruptionError("index file '" + (directory_ / relative).string() +
+                          "' is missing, but it listed position " + std::to_string(*first) + " (" +
+                          kListsFile.string() + "); the index must be rebuilt ('opossum reindex')");
+  }
+}
+
+void TagIndex::checkTornLocked(const fs::path& path) {
+  // Only a materialize() at work (or one a crash interrupted) leaves a line half written, and
+  // its mark then says so (W > P); otherwise an entry was cut off.
+  Mark mark = readMark();
+  auto again = fileSystem_->readFile(path);  // a materialize() may have finished meanwhile
+  if (mark.writing == mark.posted && again && !again->empty() && again->back() != '\n') {
+    throw CorruptionError("index file '" + path.string() +
+                          "' ends with a line cut short, and no writing of the index is under way "
+                          "(" +
+                          kMarkFile.string() +
+                          "); the index must be rebuilt ('opossum "
+                          "reindex')");
+  }
+}
+
+void TagIndex::seedRegistry() {
+  std::vector<std::pair<Position, fs::path>> lists;
+  for (const auto& folder : {kTypesFolder, kTagsFolder}) {
+    for (const auto& name : fileSystem_->listDirectory(directory_ / folder)) {
+      if (name.size() < 4 || name.compare(name.size() - 4, 4, ".idx") != 0) continue;
+      auto file = fileSystem_->openReadable(directory_ / folder / name);
+      if (!file) continue;
+      // The first entry is on the line after the header.
+      std::string start = file->readAt(0, 4096);
+      std::size_t header = start.find('\n');
+      std::size_t end = header == std::string::npos ? header : start.find('\n', header + 1);
+      if (end == std::string::npos) continue;
+      if (auto first =
+              parsePosition(std::string_view(start).substr(header + 1, end - header - 1))) {
+        lists.emplace_back(*first, folder / name);
+      }
+    }
+  }
+  // The header alone says the registry is there, also for a folder without posting files.
+  registry_.record(lists);
+  if (lists.empty()) {
+    fileSystem_->createDirectories((directory_ / kListsFile).parent_path());
+    auto writer = fileSystem_->openWritable(directory_ / kListsFile, sdk::OpenMode::append);
+    if (writer->size() == 0) writer->append(listsHeader());
   }
 }
 
@@ -306,6 +379,7 @@ void TagIndex::maybeTrimLocked() {
 
 void TagIndex::forgetLocked() {
   positionsWriter_.reset();
+  registry_.forget();
   started_ = false;
   caughtUp_ = 0;
   offset_ = 0;
@@ -513,6 +587,8 @@ void TagIndex::materialize(Position upTo) {
   std::size_t repaired = 0;
   if (scanAll) {
     repaired = truncateAllPostingFiles(posted);
+    // Lists cut away may come again with another first position, or not at all.
+    registry_.keepUpTo(posted);
   } else {
     for (const auto& path : touched) {
       repaired += truncatePostingFile(directory_ / path, posted) ? 1 : 0;
@@ -520,7 +596,19 @@ void TagIndex::materialize(Position upTo) {
   }
   fileSystem_->createDirectories(directory_ / kTypesFolder);
   fileSystem_->createDirectories(directory_ / kTagsFolder);
+  if (!registry_.exists()) seedRegistry();
   writeMark({posted, upTo});
+  // New posting files are recorded before they appear, so a recorded file that is missing is
+  // either deleted or not yet written (then its first position is after the mark).
+  std::vector<std::pair<Position, fs::path>> created;
+  std::set<fs::path> isNew;
+  for (const auto& [path, file] : pending) {
+    if (!fileSystem_->fileSize(directory_ / path)) {
+      created.emplace_back(*parsePosition(file.lines.substr(0, file.lines.find('\n'))), path);
+      isNew.insert(path);
+    }
+  }
+  registry_.record(created);
   // A new posting file is created in a folder of its own and renamed into place: creating a file
   // can hold its folder's lock for a long time (inode allocation), and appends looking up names
   // in tags/ must not wait for that.
@@ -529,7 +617,7 @@ void TagIndex::materialize(Position upTo) {
   bool stagingMade = false;
   for (auto& [path, file] : pending) {
     fs::path full = directory_ / path;
-    if (!fileSystem_->fileSize(full)) {
+    if (isNew.count(path) > 0) {
       if (!stagingMade) fileSystem_->createDirectories(staging);
       stagingMade = true;
       fs::path staged = staging / path.filename();
@@ -610,6 +698,10 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
                  std::back_inserter(merged));
       std::string text = header;
       for (Position p : merged) text += std::to_string(p) + "\n";
+      if (current.empty() || merged.front() < current.front()) {
+        if (!registry_.exists()) seedRegistry();
+        registry_.record({{merged.front(), tagFilePath(tag)}});
+      }
       // Readers see the old list or the new one, never a mix.
       fileSystem_->replaceFile(path, text, false);
     }
@@ -798,6 +890,7 @@ void TagIndex::truncateAfterLocked(Position head) {
     }
   }
   if (cutFiles) {
+    registry_.keepUpTo(bound);
     writeMark({bound, bound});
   } else if (fullRecoveryScan_ && (fileSystem_->exists(directory_ / kTypesFolder) ||
                                    fileSystem_->exists(directory_ / kTagsFolder))) {

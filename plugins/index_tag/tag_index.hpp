@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "index_file_names.hpp"
+#include "list_registry.hpp"
 #include "mark_file.hpp"
 #include "opossum/sdk/index.hpp"
 #include "posting_list.hpp"
@@ -100,6 +101,14 @@ class TagIndex : public sdk::Index {
   std::size_t truncateAllPostingFiles(Position head,
                                       const std::set<std::filesystem::path>& skip = {});
   bool anyPostingFile() const;
+  // Throws CorruptionError when the posting file `relative` is missing but should list entries
+  // <= base_ (the registry recorded it with such a first position).
+  void checkMissingLocked(const std::filesystem::path& relative);
+  // Throws CorruptionError when a posting file ends with a torn line though no materialize() is
+  // at work or was interrupted (the mark's W equals its P).
+  void checkTornLocked(const std::filesystem::path& path);
+  // Records the posting files of a store made before the registry existed (listing the folders).
+  void seedRegistry();
   void writeMark(const Mark& mark);
 
   std::filesystem::path directory_;
@@ -126,6 +135,7 @@ class TagIndex : public sdk::Index {
   // not the number of types and tags in the tail.
   std::deque<sdk::IndexedEvent> tailLog_;
   std::unique_ptr<sdk::WritableFile> positionsWriter_;  // open between appends
+  ListRegistry registry_;  // read under mutex_; materialize() and addTags() append to its file
 };
 
 }  // namespace opossum::plugins::tag_index

@@ -789,7 +789,9 @@ TEST_CASE("a missing mark without posting files is a folder with nothing materia
   index->truncateAfter(1);
   REQUIRE_FALSE(fs::exists(dir / "positions/posted.mark"));
   index->truncateAfter(0);
-  REQUIRE(index->positions(Query::all(), {}, 1).empty());
+  REQUIRE(index->positions(Query::all(), {}, 0).empty());
+  // Position 1 was taken back: a head that still claims it finds the index without it.
+  REQUIRE_THROWS_AS(index->positions(Query::all(), {}, 1), opossum::CorruptionError);
 }
 
 TEST_CASE("addTags needs the posting files written up to its positions", "[index][tag-index]") {

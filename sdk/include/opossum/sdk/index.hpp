@@ -32,7 +32,9 @@ class Index {
   virtual int formatVersion() const = 0;
 
   // Positions <= head matching `query`, after `options.fromPosition`, in the requested order,
-  // at most `options.maxCount`. Learns first what other processes committed up to `head`.
+  // at most `options.maxCount`. Learns first what other processes committed up to `head`. Every
+  // position <= head is committed and was given to add() before: an index that cannot find one
+  // (damaged or deleted files) throws CorruptionError rather than answer without it.
   virtual std::vector<Position> positions(const Query& query, const ReadOptions& options,
                                           Position head) = 0;
   // Records committed events, in position order, continuing the head the index knows.

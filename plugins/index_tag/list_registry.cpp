@@ -1,0 +1,106 @@
+#include "list_registry.hpp"
+
+#include "index_file_names.hpp"
+#include "line_format.hpp"
+
+namespace opossum::plugins::tag_index {
+
+std::string listsHeader() {
+  return std::string(kFormatName) + " " + std::to_string(kFormatVersion) + " lists\n";
+}
+
+std::string formatListRecord(Position first, const std::filesystem::path& relative) {
+  return std::to_string(first) + " " + relative.generic_string() + "\n";
+}
+
+std::optional<std::pair<Position, std::string>> parseListRecord(std::string_view line) {
+  auto space = line.find(' ');
+  if (space == std::string_view::npos || space + 1 == line.size()) return std::nullopt;
+  auto first = parsePosition(line.substr(0, space));
+  if (!first) return std::nullopt;
+  return std::make_pair(*first, std::string(line.substr(space + 1)));
+}
+
+ListRegistry::ListRegistry(std::shared_ptr<sdk::FileSystem> files, std::filesystem::path path)
+    : files_(std::move(files)), path_(std::move(path)) {}
+
+bool ListRegistry::exists() {
+  std::lock_guard guard(mutex_);
+  return existsLocked();
+}
+
+bool ListRegistry::existsLocked() {
+  return reader_ != nullptr || files_->fileSize(path_).has_value();
+}
+
+std::optional<Position> ListRegistry::first(const std::filesystem::path& relative) {
+  std::lock_guard guard(mutex_);
+  catchUpLocked();
+  auto it = first_.find(relative.generic_string());
+  if (it == first_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ListRegistry::catchUpLocked() {
+  if (!reader_) {
+    reader_ = files_->openReadable(path_);
+    if (!reader_) return;
+    offset_ = 0;
+  }
+  const std::uint64_t size = reader_->size();
+  if (size <= offset_) return;
+  std::string data = reader_->readAt(offset_, size - offset_);
+  std::size_t at = 0;
+  for (;;) {
+    std::size_t end = data.find('\n', at);
+    if (end == std::string::npos) break;  // a record being written
+    std::string_view line(data.data() + at, end - at);
+    // A damaged record only weakens the check; it must never make the index refuse to answer.
+    if (auto record = parseListRecord(line)) first_[record->second] = record->first;
+    at = end + 1;
+  }
+  offset_ += at;
+}
+
+void ListRegistry::record(const std::vector<std::pair<Position, std::filesystem::path>>& lists) {
+  if (lists.empty()) return;
+  std::lock_guard guard(mutex_);
+  std::string lines;
+  for (const auto& [first, relative] : lists) lines += formatListRecord(first, relative);
+  files_->createDirectories(path_.parent_path());
+  auto writer = files_->openWritable(path_, sdk::OpenMode::append);
+  if (writer->size() == 0) lines.insert(0, listsHeader());
+  writer->append(lines);
+}
+
+void ListRegistry::keepUpTo(Position bound) {
+  std::lock_guard guard(mutex_);
+  if (!existsLocked()) return;
+  forgetLocked();
+  catchUpLocked();
+  std::string text = listsHeader();
+  bool dropped = false;
+  for (const auto& [path, first] : first_) {
+    if (first <= bound) {
+      text += formatListRecord(first, path);
+    } else {
+      dropped = true;
+    }
+  }
+  if (!dropped) return;
+  files_->replaceFile(path_, text, false);
+  forgetLocked();
+}
+
+void ListRegistry::forget() {
+  std::lock_guard guard(mutex_);
+  forgetLocked();
+}
+
+void ListRegistry::forgetLocked() {
+  reader_.reset();
+  offset_ = 0;
+  first_.clear();
+}
+
+}  // namespace opossum::plugins::tag_index

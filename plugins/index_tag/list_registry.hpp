@@ -1,0 +1,64 @@
+// The posting files ever created, each with the first position it listed (positions/lists.log,
+// append-only, one "<first> <path>" line per file created). A posting file that is missing
+// although the mark covers its first position was deleted, not never written: the index then
+// refuses to answer rather than answer without it (an append condition would pass).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "opossum/sdk/file_system.hpp"
+#include "opossum/types.hpp"
+
+namespace opossum::plugins::tag_index {
+
+inline const std::filesystem::path kListsFile = "positions/lists.log";
+
+// The registry's first line, with '\n'.
+std::string listsHeader();
+// One record: "<first> <relative path>\n".
+std::string formatListRecord(Position first, const std::filesystem::path& relative);
+// The record of one line (without '\n'); nullopt when it is not one.
+std::optional<std::pair<Position, std::string>> parseListRecord(std::string_view line);
+
+// Thread-safe.
+class ListRegistry {
+ public:
+  ListRegistry(std::shared_ptr<sdk::FileSystem> files, std::filesystem::path path);
+
+  // Whether the registry file exists (stores made before it have none; nothing is checked then).
+  bool exists();
+  // The first position last recorded for `relative`, after reading what was appended since the
+  // last call; nullopt when the file was never recorded.
+  std::optional<Position> first(const std::filesystem::path& relative);
+  // Appends records, creating the file with its header (not synced: the storage's checkpoints
+  // sync the folder, and a record lost with its file is harmless).
+  void record(const std::vector<std::pair<Position, std::filesystem::path>>& lists);
+  // Drops the records of files whose first position is after `bound` (atomically replaced):
+  // recovery cut such files away, and positions after `bound` may come again with other tags.
+  void keepUpTo(Position bound);
+  // Forgets what was read (the folder was replaced).
+  void forget();
+
+ private:
+  bool existsLocked();
+  void catchUpLocked();
+  void forgetLocked();
+
+  std::mutex mutex_;
+  std::shared_ptr<sdk::FileSystem> files_;
+  std::filesystem::path path_;
+  std::unique_ptr<sdk::ReadableFile> reader_;
+  std::uint64_t offset_ = 0;
+  std::unordered_map<std::string, Position> first_;
+};
+
+}  // namespace opossum::plugins::tag_index

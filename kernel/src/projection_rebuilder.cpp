@@ -84,6 +84,16 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
   building.unpublished = true;  // readers switch to it only once it is committed below
   Generation generation(building);
   generation.recover();
+  if (result.resumed) {
+    // The replay may have completed a flush whose progress the record read above predates
+    // (a flush that failed after its batch journal was written): resume from what it says now,
+    // or the events of that batch are applied twice.
+    std::lock_guard lock(slot.mutex);
+    RebuildRecord now = core.readRebuild(slot);
+    if (now.exists && now.generation == record.generation) record = now;
+    slot.rebuildProgress = record.position;
+    slot.rebuildEvents = record.eventsProcessed;
+  }
   const auto& types = slot.definition.eventTypes;
   const Query query = types.empty() ? Query::all() : Query::fromEventTypes(types);
 

@@ -1,12 +1,9 @@
 #include "file_storage.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-#include <cinttypes>
-#include <cstdio>
-
+#include "layout.hpp"
+#include "manifest.hpp"
 #include "opossum/errors.hpp"
+#include "store_locks.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -14,8 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kStorageName = "file-per-event";
-constexpr int kStorageVersion = 1;
 constexpr std::uint64_t kDefaultJournalCapacity = 4 << 20;
 constexpr std::uint64_t kDefaultJournalMaxCapacity = 256 << 20;
 // Events the background worker writes per hold of .materialize.lock, so that a checkpoint waiting
@@ -27,51 +22,6 @@ constexpr std::size_t kReadAhead = 256 << 10;
 
 void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& message) {
   if (c.logger && c.logger->enabled(level)) c.logger->log(level, message);
-}
-
-std::string manifestText(const sdk::StorageContext& c) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("format");
-  w.String("opossum-store");
-  w.Key("storage");
-  w.StartObject();
-  w.Key("name");
-  w.String(kStorageName);
-  w.Key("version");
-  w.Int(kStorageVersion);
-  w.EndObject();
-  w.Key("serializer");
-  w.StartObject();
-  w.Key("name");
-  w.String(c.serializer->formatName().c_str());
-  w.Key("version");
-  w.Int(c.serializer->formatVersion());
-  w.EndObject();
-  w.Key("index");
-  w.StartObject();
-  w.Key("name");
-  w.String(c.index->formatName().c_str());
-  w.Key("version");
-  w.Int(c.index->formatVersion());
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
-}
-
-// "<name> version <n>" of one part of a manifest, or "" when absent.
-std::string recorded(const rapidjson::Document& doc, const char* part) {
-  auto it = doc.FindMember(part);
-  if (it == doc.MemberEnd() || !it->value.IsObject()) return "";
-  auto name = it->value.FindMember("name");
-  auto version = it->value.FindMember("version");
-  if (name == it->value.MemberEnd() || !name->value.IsString() ||
-      version == it->value.MemberEnd() || !version->value.IsInt()) {
-    return "";
-  }
-  return std::string(name->value.GetString()) + " version " +
-         std::to_string(version->value.GetInt());
 }
 
 }  // namespace
@@ -115,6 +65,7 @@ FileStorage::FileStorage(const sdk::StorageContext& context)
   materializeLockPath_ = dir_ / ".materialize.lock";
   manifestPath_ = dir_ / "manifest.json";
   migrationPath_ = dir_ / "tag-migration.json";
+  deletingPath_ = dir_ / ".deleting";
   extension_ = context_.serializer->fileExtension();
 
   context_.fileSystem->createDirectories(dir_);
@@ -145,39 +96,50 @@ FileStorage::~FileStorage() {
 }
 
 fs::path FileStorage::eventPath(Position position) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "%09" PRIu64, position);
-  return eventsDir_ / (name + extension_);
+  return eventsDir_ / eventFileName(position, extension_);
 }
 
 std::unique_ptr<sdk::FileLock> FileStorage::lockStore(std::stop_token cancel) {
-  return context_.fileSystem->lock(lockPath_, context_.crossProcessLockTimeout, cancel);
+  return lockStoreFolder(*context_.fileSystem, dir_, context_.crossProcessLockTimeout, cancel);
 }
 
 std::unique_ptr<sdk::FileLock> FileStorage::lockMaterializer(std::stop_token cancel) {
-  return context_.fileSystem->lock(materializeLockPath_, context_.crossProcessLockTimeout, cancel);
+  return lockEventsFolder(*context_.fileSystem, dir_, context_.crossProcessLockTimeout, cancel);
 }
 
 void FileStorage::checkManifest() {
   auto text = context_.fileSystem->readFile(manifestPath_);
-  if (!text) return;
-  rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw CorruptionError("store manifest '" + manifestPath_.string() + "' is not valid JSON");
-  }
-  auto expect = [&](const char* part, const std::string& name, int version) {
-    std::string have = recorded(doc, part);
-    std::string want = name + " version " + std::to_string(version);
-    if (have != want) {
-      throw ConfigError("store '" + dir_.string() + "' was written with " + part + " '" + have +
+  if (!text) return;  // prepareLocked() decides: a new store, or a damaged one
+  Manifest have = parseManifest(*text, manifestPath_);
+  Manifest want = expectedManifest(context_);
+  auto expect = [&](const char* part, const std::string& had, const std::string& wanted) {
+    if (had != wanted) {
+      throw ConfigError("store '" + dir_.string() + "' was written with " + part + " '" + had +
                         "' (" + manifestPath_.string() + "), but the configured " + part + " is '" +
-                        want + "'");
+                        wanted + "'");
     }
   };
-  expect("storage", kStorageName, kStorageVersion);
-  expect("serializer", context_.serializer->formatName(), context_.serializer->formatVersion());
-  expect("index", context_.index->formatName(), context_.index->formatVersion());
+  expect("storage", have.storage, want.storage);
+  expect("serializer", have.serializer, want.serializer);
+  expect("index", have.index, want.index);
+}
+
+bool FileStorage::holdsEvents() {
+  auto& files = *context_.fileSystem;
+  if (!files.listDirectory(eventsDir_).empty()) return true;
+  auto journal = Journal::openForReading(context_.fileSystem, journalPath_);
+  return journal && journal->firstPosition();
+}
+
+std::string FileStorage::recoveryAdvice() {
+  return "nothing was changed; 'opossum recover' rebuilds what can be rebuilt from the journal "
+         "and the event files";
+}
+
+CorruptionError FileStorage::missingLedger() const {
+  return CorruptionError("store " + dir_.string() + " holds events (in events/ or journal.log) " +
+                         "but its commit record '" + ledgerPath_.string() + "' is missing; " +
+                         recoveryAdvice());
 }
 
 std::string FileStorage::stateKey(const Ledger& ledger) {
@@ -202,6 +164,10 @@ void FileStorage::noteGeneration(const std::string& generation) {
 
 FileStorage::View FileStorage::refresh() {
   auto ledger = ledgerFile_->read();
+  if (!ledger && !context_.fileSystem->exists(deletingPath_) && holdsEvents()) {
+    ledger = ledgerFile_->read();  // created meanwhile
+    if (!ledger) throw missingLedger();
+  }
   if (!ledger) {
     noteGeneration("");
     return {};
@@ -212,6 +178,10 @@ FileStorage::View FileStorage::refresh() {
 
 Ledger FileStorage::initializeLocked() {
   auto& files = *context_.fileSystem;
+  // Never over data: without a ledger, events are either what an interrupted deleteStore left
+  // (it marks its start) or a damaged store.
+  const bool deleting = files.exists(deletingPath_);
+  if (!deleting && holdsEvents()) throw missingLedger();
   // Whatever an interrupted deleteStore left of the storage's files is not part of the new
   // store (projections/ belongs to the projection manager, which may already be at work).
   journal_.reset();
@@ -229,6 +199,16 @@ Ledger FileStorage::initializeLocked() {
   journalGeneration_ = ledger.generation;
   ledgerFile_->write(ledger, true);
   files.syncDirectory(dir_);
+  // The store folder (and the root folder, perhaps created with it) must survive a power loss
+  // too, or the first acknowledged appends go with them.
+  const fs::path root = fs::absolute(dir_).parent_path();
+  files.syncDirectory(root);
+  if (root.has_parent_path() && root.parent_path() != root) files.syncDirectory(root.parent_path());
+  // Only now: a marker left behind would let a later missing ledger pass for a deletion.
+  if (deleting) {
+    files.remove(deletingPath_);
+    files.syncDirectory(dir_);
+  }
   log(context_, sdk::LogLevel::debug, "created store " + dir_.string());
   return ledger;
 }
@@ -236,6 +216,26 @@ Ledger FileStorage::initializeLocked() {
 Ledger FileStorage::prepareLocked() {
   auto ledger = ledgerFile_->read();
   if (!ledger) ledger = initializeLocked();
+  if (!manifestChecked_) {
+    if (!context_.fileSystem->exists(manifestPath_)) {
+      // Without it nobody can tell which serializer wrote the events.
+      if (ledger->position > 0 || holdsEvents()) {
+        throw CorruptionError("store manifest '" + manifestPath_.string() +
+                              "' is missing, so the format of the events is unknown; " +
+                              recoveryAdvice());
+      }
+      context_.fileSystem->replaceFile(manifestPath_, manifestText(context_), true);
+    }
+    manifestChecked_ = true;
+  }
+  // The head never goes back within a generation: a ledger restored from an older copy would let
+  // the next append overwrite acknowledged events.
+  if (ledger->generation == committed_.generation && ledger->position < committed_.head) {
+    throw CorruptionError(
+        "ledger '" + ledgerPath_.string() + "' says the head is " +
+        std::to_string(ledger->position) + ", but position " + std::to_string(committed_.head) +
+        " was committed: the ledger was replaced by an older copy; " + recoveryAdvice());
+  }
   noteGeneration(stateKey(*ledger));
   if (!journal_ || journalGeneration_ != ledger->generation) {
     journal_ = std::make_unique<Journal>(context_.fileSystem, journalPath_, journalCapacity_);
@@ -257,6 +257,17 @@ Ledger FileStorage::prepareLocked() {
         "completed an interrupted tag migration of " + std::to_string(plan->size()) +
             " event(s) in " + dir_.string());
   }
+  if (committed_.generation != ledger->generation) {
+    // First look at this generation: events are written only up to the head, so one after it
+    // means the ledger is behind (restored from an older copy), and appending would overwrite it.
+    if (auto stray = context_.fileSystem->fileSize(eventPath(ledger->position + 1))) {
+      throw CorruptionError(
+          "event file '" + eventPath(ledger->position + 1).string() + "' exists after the head " +
+          std::to_string(ledger->position) + " of '" + ledgerPath_.string() +
+          "': the ledger is behind its events (replaced by an older copy?); " + recoveryAdvice());
+    }
+  }
+  committed_ = {ledger->generation, ledger->position};
   return *ledger;
 }
 
@@ -312,8 +323,10 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
   }
 
   // Events the ledger counts but the journal no longer holds are indexed again from their files
-  // (after a power loss that the non-durable mode did not guard against).
-  while (done < head) {
+  // (after a power loss that the non-durable mode did not guard against). After a reboot so are
+  // events after the head whose files outlived the ledger's unsynced update: files are written
+  // for committed positions only.
+  while (done < head || wholeJournal) {
     auto bytes = files.readFile(eventPath(done + 1));
     if (!bytes) break;
     SequencedEvent event;
@@ -322,6 +335,7 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
     } catch (const CorruptionError&) {
       break;
     }
+    if (event.position != done + 1) break;
     context_.index->add(std::vector<sdk::IndexedEvent>{
         {done + 1, std::move(event.event.eventType), std::move(event.event.tags)}});
     ++done;
@@ -330,13 +344,14 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
     log(context_, sdk::LogLevel::error,
         "store " + dir_.string() + " lost events " + std::to_string(done + 1) + ".." +
             std::to_string(head) + " (they were not made durable)");
-  }
-  // Event files after the head belong to appends that never committed.
-  for (Position p = std::max(done, head) + 1; files.remove(eventPath(p)); ++p) {
-  }
-  if (done < head) {
     for (Position p = done + 1; p <= head; ++p) files.remove(eventPath(p));
     context_.index->truncateAfter(done);
+  }
+  if (wholeJournal) {
+    // What the power loss tore of files after the head was never durable; in the same boot a
+    // file there is the sign of a ledger restored from an older copy (see prepareLocked).
+    for (Position p = std::max(done, head) + 1; files.remove(eventPath(p)); ++p) {
+    }
   }
   if (done != head || !records.empty()) {
     log(context_, sdk::LogLevel::info,
@@ -347,7 +362,10 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
   ledger.position = done;
   ledger.journalOffset = journalEnd;
   if (wholeJournal) {
-    ledger.materialized = records.empty() ? done : std::min(ledger.materialized, base);
+    // The journal restarts at offset 0 only after every file before it was written and synced
+    // (a checkpoint, a tag migration), so files are complete up to `base` and the record of
+    // base + 1 is at offset 0, whatever mark a lost ledger update had published.
+    ledger.materialized = records.empty() ? done : base;
     ledger.materializedOffset = 0;
   }
   ledger.materialized = std::min(ledger.materialized, done);
@@ -378,7 +396,13 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
       if (after < head) {
         ReadOptions probe{false, after, 1};
         auto found = context_.index->positions(condition.failIfEventsMatch, probe, head);
-        if (!found.empty()) conflict = found.front();
+        if (!found.empty()) {
+          // Rare, so the event is read: a damaged index must not refuse appends for ever.
+          bool vanished = false;
+          auto events = loadEvents(found, {ledger.generation, head}, vanished);
+          checkMatches(condition.failIfEventsMatch, events);
+          conflict = found.front();
+        }
       }
       for (std::size_t i = 0; !conflict && i < accepted.size(); ++i) {
         Position p = head + 1 + i;
@@ -416,6 +440,7 @@ std::vector<sdk::AppendResult> FileStorage::append(std::span<const sdk::AppendRe
   ledger.position = record.lastPosition();
   ledger.journalOffset = next;
   ledgerFile_->write(ledger, false);
+  committed_.head = ledger.position;
   // Cached as written: a reader gets it decoded as from the file (serializers may normalise the
   // payload), and only then.
   for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
@@ -525,7 +550,7 @@ FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, b
 void FileStorage::publishPendingMark(std::chrono::milliseconds wait) {
   std::unique_ptr<sdk::FileLock> lock;
   try {
-    lock = context_.fileSystem->lock(lockPath_, wait, {});
+    lock = lockStoreFolder(*context_.fileSystem, dir_, wait, {});
   } catch (const LockTimeoutError&) {
     return;  // a committer is at work; it takes the mark into its ledger update
   }
@@ -645,10 +670,33 @@ std::vector<SequencedEvent> FileStorage::read(const Query& query, const ReadOpti
   for (;;) {
     View view = refresh();
     if (view.head == 0) return {};
-    auto positions = context_.index->positions(query, options, view.head);
+    std::vector<Position> positions;
+    try {
+      positions = context_.index->positions(query, options, view.head);
+    } catch (const CorruptionError&) {
+      // An index shorter than the head is damaged, unless the store was deleted (and perhaps
+      // created again) since the ledger was read.
+      if (refresh().generation != view.generation) continue;
+      throw;
+    }
     bool vanished = false;
     auto events = loadEvents(positions, view, vanished);
-    if (!vanished) return events;
+    if (vanished) continue;
+    checkMatches(query, events);
+    return events;
+  }
+}
+
+void FileStorage::checkMatches(const Query& query,
+                               const std::vector<SequencedEvent>& events) const {
+  for (const auto& event : events) {
+    if (!query.matches(event.event)) {
+      throw CorruptionError("the index of " + dir_.string() + " lists position " +
+                            std::to_string(event.position) + " for a query that its event (type '" +
+                            event.event.eventType +
+                            "') does not match: the index is damaged; rebuild it with 'opossum "
+                            "reindex'");
+    }
   }
 }
 
@@ -667,15 +715,22 @@ void FileStorage::deleteStore(std::stop_token cancel) {
   // No one may be writing event files from the journal meanwhile.
   auto materializing = lockMaterializer(cancel);
   auto& files = *context_.fileSystem;
+  // The marker says that events without a ledger are what is left of a deletion, not a damaged
+  // store (which is never initialised over).
+  files.replaceFile(deletingPath_, "", true);
   // The ledger goes first: from then on everyone sees an empty store, even if we stop halfway.
   files.remove(ledgerPath_);
   ledgerFile_->close();
   journal_.reset();
+  const std::string marker = deletingPath_.filename().string();
   for (const auto& name : files.listDirectory(dir_)) {
-    if (name != ".store.lock" && name != ".materialize.lock") files.removeAll(dir_ / name);
+    if (name != ".store.lock" && name != ".materialize.lock" && name != marker) {
+      files.removeAll(dir_ / name);
+    }
   }
   noteGeneration("");
   files.syncDirectory(dir_);
+  files.remove(deletingPath_);
   log(context_, sdk::LogLevel::debug, "deleted store " + dir_.string());
 }
 

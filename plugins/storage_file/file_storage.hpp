@@ -19,6 +19,7 @@
 #include "journal.hpp"
 #include "journal_window.hpp"
 #include "ledger.hpp"
+#include "opossum/errors.hpp"
 #include "opossum/sdk/storage.hpp"
 #include "tag_migration.hpp"
 
@@ -62,7 +63,13 @@ class FileStorage : public sdk::Storage {
   // Under the lock: the ledger after creating the store or finishing an interrupted commit.
   Ledger prepareLocked();
   Ledger initializeLocked();
+  // ConfigError when the store was written with other formats; a missing manifest is judged by
+  // prepareLocked() (created for a new store, CorruptionError beside events).
   void checkManifest();
+  // Whether event data exists (a file in events/, or a record in the journal).
+  bool holdsEvents();
+  static std::string recoveryAdvice();
+  CorruptionError missingLedger() const;
   void recoverLocked(Ledger& ledger, bool wholeJournal);
   // Makes room for a record of `size` bytes: grows the journal while files lag behind it, else
   // writes what is left and checkpoints (syncfs) so the journal can be reused from its start.
@@ -82,6 +89,8 @@ class FileStorage : public sdk::Storage {
   void applyMigrationLocked(const std::vector<TagAddition>& plan);
   void finishMigrationStepLocked(Ledger& ledger);
   std::vector<sdk::IndexedEvent> indexEntries(const JournalRecord& record) const;
+  // CorruptionError when an event the index returned for `query` does not match it.
+  void checkMatches(const Query& query, const std::vector<SequencedEvent>& events) const;
   std::vector<SequencedEvent> loadEvents(const std::vector<Position>& positions, const View& view,
                                          bool& vanished);
   // Journal bytes read ahead for the next positions of a read: consecutive events lie one after
@@ -97,13 +106,19 @@ class FileStorage : public sdk::Storage {
 
   sdk::StorageContext context_;
   std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_,
-      materializeLockPath_, manifestPath_, migrationPath_;
+      materializeLockPath_, manifestPath_, migrationPath_, deletingPath_;
   std::string extension_;
   std::uint64_t journalCapacity_;
   std::uint64_t journalMaxCapacity_;
 
   std::unique_ptr<LedgerFile> ledgerFile_;
   std::mutex writeMutex_;  // one writer per object; the file lock orders objects and processes
+  bool manifestChecked_ = false;
+  // The highest head this object saw committed (under writeMutex_).
+  struct {
+    std::string generation;
+    Position head = 0;
+  } committed_;
   std::unique_ptr<Journal> journal_;
   std::string journalGeneration_;
 

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -20,11 +21,16 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "index_file_names.hpp"
+#include "layout.hpp"
 #include "ledger.hpp"
 #include "line_format.hpp"
+#include "manifest.hpp"
+#include "mark_file.hpp"
 #include "opossum/errors.hpp"
 #include "posting_list.hpp"
 #include "store_access.hpp"
+#include "store_locks.hpp"
+#include "store_repair.hpp"
 
 namespace opossum::cli {
 
@@ -70,11 +76,18 @@ class Verifier {
         serializer_(createSerializer(config, config.serializer)),
         index_(createIndex(config, dir_ / "indices")) {}
 
+  // Whatever stopped the store from opening or answering (found by settle()).
+  void noteUnusable(const std::string& message) {
+    add("(store)", std::nullopt, "the store cannot be used: " + message);
+  }
+
   void run() {
     auto files = sdk::posixFileSystem();
     // No append runs meanwhile: files after the head are strays, not an append in flight.
-    auto lock = files->lock(dir_ / ".store.lock", config_.options.crossProcessLockTimeout, {});
+    auto lock = plugins::file_storage::lockStoreFolder(*files, dir_,
+                                                       config_.options.crossProcessLockTimeout, {});
     checkLedger();
+    checkManifest();
     checkEventFolder();
     checkEvents();
     if (index_->formatName() == tag_index::kFormatName &&
@@ -116,6 +129,43 @@ class Verifier {
     // Without a commit record, the events that are there in a row are checked.
     head_ = 0;
     while (fs::exists(dir_ / eventFile(head_ + 1))) ++head_;
+  }
+
+  void checkManifest() {
+    const fs::path path = dir_ / plugins::file_storage::kManifestFile;
+    auto text = readText(path);
+    if (!text) {
+      if (head_ > 0) add("manifest.json", std::nullopt, "missing (the events' format is unknown)");
+      return;
+    }
+    try {
+      auto have = plugins::file_storage::parseManifest(*text, path);
+      const std::string serializer =
+          serializer_->formatName() + " version " + std::to_string(serializer_->formatVersion());
+      const std::string index =
+          index_->formatName() + " version " + std::to_string(index_->formatVersion());
+      if (have.serializer != serializer || have.index != index) {
+        add("manifest.json", std::nullopt,
+            "names serializer '" + have.serializer + "' and index '" + have.index +
+                "', but the events are checked with '" + serializer + "' and '" + index + "'");
+      }
+    } catch (const Error& e) {
+      add("manifest.json", std::nullopt, e.what());
+    }
+  }
+
+  void checkMark() {
+    const std::string file = "indices/" + tag_index::kMarkFile.string();
+    auto content = readText(dir_ / file);
+    if (!content) return;  // a missing mark is rebuilt by the next materialize
+    auto read = tag_index::parseMark(*content);
+    if (read.status == tag_index::MarkStatus::damaged) {
+      add(file, std::nullopt, "damaged (its first line is not a mark with a valid checksum)");
+    } else if (read.status == tag_index::MarkStatus::valid && read.mark.posted > head_) {
+      add(file, read.mark.posted,
+          "says the lists are written up to position " + std::to_string(read.mark.posted) +
+              ", after the ledger's head " + std::to_string(head_));
+    }
   }
 
   void checkEventFolder() {
@@ -333,6 +383,7 @@ class Verifier {
   }
 
   void checkTagIndexFiles() {
+    checkMark();
     checkPositionsFile();
     std::map<std::string, std::vector<Position>> types;
     std::map<Tag, std::vector<Position>> tags;
@@ -399,21 +450,28 @@ struct VerifyArgs {
 };
 
 // Opening and closing the store finishes what an interrupted append left and writes the event
-// and posting files still only in the journal, so that the files can be checked.
-void settle(const detail::StoreConfig& config) {
+// and posting files still only in the journal, so that the files can be checked. A store that
+// cannot be opened or read is a problem in itself: the message, when it fails.
+std::optional<std::string> settle(const detail::StoreConfig& config) {
   try {
-    openEventStore(config);
+    auto store = openEventStore(config);
+    store->readLast(Query::all(), {});
   } catch (const Error& e) {
-    // Damage that stops the store from opening is what the checks report.
-    std::cerr << "opossum: note: opening the store failed (" << e.what() << ")\n";
+    return e.what();
   }
+  return std::nullopt;
 }
 
 void runVerify(const VerifyArgs& args, int& status) {
   auto config = resolveConfig(args.store);
-  requireExistingStore(config);
-  settle(config);
+  try {
+    requireExistingStore(config);
+  } catch (const CorruptionError&) {
+    // Events without a ledger: the checks below say what is wrong.
+  }
+  auto unusable = settle(config);
   Verifier verifier(config);
+  if (unusable) verifier.noteUnusable(*unusable);
   verifier.run();
   const auto& problems = verifier.problems();
   status = problems.empty() ? kExitOk : kExitVerifyFailed;
@@ -486,10 +544,13 @@ void runReindex(const ReindexArgs& args) {
   requireExistingStore(config);
   const fs::path dir = storeDirectory(config);
   // A damaged index may be what stops recovery; the rebuild below replaces it.
-  settle(config);
+  if (auto unusable = settle(config)) {
+    std::cerr << "opossum: note: opening the store failed (" << *unusable << ")\n";
+  }
   auto serializer = createSerializer(config, config.serializer);
   auto files = sdk::posixFileSystem();
-  auto lock = files->lock(dir / ".store.lock", config.options.crossProcessLockTimeout, {});
+  auto lock = plugins::file_storage::lockStoreFolder(*files, dir,
+                                                     config.options.crossProcessLockTimeout, {});
   auto head = readLedgerHead(dir / "ledger.json");
   if (!head) throw Error("no store at '" + dir.string() + "' (no ledger.json)");
 
@@ -497,6 +558,8 @@ void runReindex(const ReindexArgs& args) {
   const fs::path building = dir / "indices.reindex";
   const fs::path old = dir / "indices.old";
   files->removeAll(building);
+  // An old index an interrupted reindex left aside goes back when there is no other.
+  if (!fs::exists(dir / "indices") && fs::exists(old)) files->rename(old, dir / "indices");
   files->removeAll(old);
   std::set<std::string> types;
   std::set<Tag> tags;
@@ -535,6 +598,8 @@ void runReindex(const ReindexArgs& args) {
     }
     index->materialize(*head);
   }
+  // An empty store's index writes nothing; the swap below still needs its folder.
+  files->createDirectories(building);
   if (config.options.flushEventsImmediately) files->syncFileSystem(dir);
   if (fs::exists(dir / "indices")) files->rename(dir / "indices", old);
   files->rename(building, dir / "indices");
@@ -548,6 +613,83 @@ void runReindex(const ReindexArgs& args) {
     std::cout << "reindexed " << plural(*head, "event") << " ("
               << plural(types.size(), "event type") << ", " << plural(tags.size(), "tag") << ")\n";
   }
+}
+
+// ---- recover ----
+
+struct RecoverArgs {
+  StoreArgs store;
+  bool truncate = false;
+};
+
+void runRecover(const RecoverArgs& args, int& status) {
+  auto config = resolveConfig(args.store);
+  const fs::path dir = storeDirectory(config);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error("no store folder at '" + dir.string() + "'");
+  sdk::StorageContext context;
+  context.storeDirectory = dir;
+  context.flushEventsImmediately = config.options.flushEventsImmediately;
+  context.writeProtectEventFiles = config.options.writeProtectEventFiles;
+  context.crossProcessLockTimeout = config.options.crossProcessLockTimeout;
+  context.serializer = createSerializer(config, config.serializer);
+  context.index = createIndex(config, dir / "indices");
+  context.fileSystem = sdk::posixFileSystem();
+  auto report = plugins::file_storage::repairStore(
+      context, [&](const fs::path& folder) { return createIndex(config, folder); },
+      {args.truncate});
+  // The repaired store must pass the whole check; what it reports is what is still wrong.
+  Verifier verifier(config);
+  verifier.run();
+  const auto& problems = verifier.problems();
+  status = report.lost.empty() && problems.empty() ? kExitOk : kExitVerifyFailed;
+  if (args.store.json) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    auto strings = [&](const char* key, const std::vector<std::string>& values) {
+      w.Key(key);
+      w.StartArray();
+      for (const auto& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      w.EndArray();
+    };
+    w.StartObject();
+    w.Key("store");
+    std::string store = fs::absolute(dir).lexically_normal().string();
+    w.String(store.c_str(), static_cast<rapidjson::SizeType>(store.size()));
+    w.Key("head");
+    w.Uint64(report.head);
+    strings("actions", report.actions);
+    strings("lost", report.lost);
+    w.Key("movedAsideTo");
+    std::string aside = report.asideFolder.string();
+    w.String(aside.c_str(), static_cast<rapidjson::SizeType>(aside.size()));
+    std::vector<std::string> remaining;
+    for (const auto& problem : problems) remaining.push_back(problem.file + ": " + problem.message);
+    strings("problems", remaining);
+    w.Key("changed");
+    w.Bool(report.changed);
+    w.Key("ok");
+    w.Bool(status == kExitOk);
+    w.EndObject();
+    std::cout << buffer.GetString() << '\n';
+    return;
+  }
+  for (const auto& action : report.actions) std::cout << action << '\n';
+  for (const auto& lost : report.lost) std::cout << "lost: " << lost << '\n';
+  for (const auto& problem : problems) {
+    std::cout << "still wrong: " << problem.file << ": " << problem.message << '\n';
+  }
+  if (!report.changed) {
+    std::cout << "nothing was changed in " << fs::absolute(dir).lexically_normal().string() << '\n';
+    return;
+  }
+  std::cout << "recovered " << fs::absolute(dir).lexically_normal().string() << ": "
+            << plural(report.head, "event")
+            << (report.lost.empty() ? ", nothing lost" : ", some events lost (above)");
+  if (!report.asideFolder.empty()) {
+    std::cout << "; damaged files are in " << report.asideFolder.string();
+  }
+  std::cout << '\n';
 }
 
 }  // namespace
@@ -574,6 +716,25 @@ void registerVerifyCommands(CLI::App& app, int& status) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     cmd->footer("Example:\n  opossum reindex --root ./data --store shop");
     cmd->callback([args] { runReindex(*args); });
+  }
+  {
+    auto args = std::make_shared<RecoverArgs>();
+    auto* cmd = app.add_subcommand(
+        "recover",
+        "rebuild a damaged store from its journal and event files (ledger, manifest, index); "
+        "exit 4: something was lost");
+    addStoreOptions(*cmd, args->store);
+    cmd->add_flag("--truncate", args->truncate,
+                  "when no copy of some position is left, move the events after it aside "
+                  "(positions have no gaps); without it such a store is left unchanged");
+    cmd->footer(
+        "Under the store lock: reads every event from the journal and the event files, writes\n"
+        "the event files only the journal holds, rebuilds the index, the manifest and the ledger,\n"
+        "and moves damaged files into damaged/<time>/ in the store folder (nothing is deleted).\n"
+        "Then runs the checks of 'verify'.\n"
+        "Example:\n  opossum verify --root ./data --store shop || opossum recover --root ./data "
+        "--store shop");
+    cmd->callback([args, &status] { runRecover(*args, status); });
   }
 }
 

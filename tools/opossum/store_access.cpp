@@ -1,10 +1,9 @@
 #include "store_access.hpp"
 #include "ledger.hpp"
+#include "manifest.hpp"
 
 #include <fstream>
 #include <sstream>
-
-#include <rapidjson/document.h>
 
 #include "cli_support.hpp"
 #include "logging.hpp"
@@ -26,18 +25,21 @@ std::optional<std::string> readText(const fs::path& file) {
 std::optional<std::pair<std::string, int>> manifestSerializer(const fs::path& storeDir) {
   auto text = readText(storeDir / "manifest.json");
   if (!text) return std::nullopt;
-  rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  auto part = doc.FindMember("serializer");
-  if (part == doc.MemberEnd() || !part->value.IsObject()) return std::nullopt;
-  auto name = part->value.FindMember("name");
-  auto version = part->value.FindMember("version");
-  if (name == part->value.MemberEnd() || !name->value.IsString() ||
-      version == part->value.MemberEnd() || !version->value.IsInt()) {
+  std::string part;
+  try {
+    part = plugins::file_storage::parseManifest(*text, storeDir / "manifest.json").serializer;
+  } catch (const CorruptionError&) {
+    return std::nullopt;  // opening the store reports it
+  }
+  // "<name> version <n>"
+  const std::string separator = " version ";
+  auto at = part.rfind(separator);
+  if (at == std::string::npos) return std::nullopt;
+  try {
+    return std::make_pair(part.substr(0, at), std::stoi(part.substr(at + separator.size())));
+  } catch (const std::exception&) {
     return std::nullopt;
   }
-  return std::make_pair(std::string(name->value.GetString()), version->value.GetInt());
 }
 
 // Without a config the default serializer is json; a store written by another serializer names
@@ -124,6 +126,13 @@ void requireExistingStore(const detail::StoreConfig& config) {
   fs::path dir = storeDirectory(config);
   std::error_code ec;
   if (!fs::exists(dir / "ledger.json", ec)) {
+    // Events without their commit record are a damaged store, not a missing one.
+    bool events = !fs::is_empty(dir / "events", ec) && !ec;
+    if (events || fs::exists(dir / "journal.log", ec)) {
+      throw CorruptionError("store '" + dir.string() +
+                            "' holds events but its commit record ledger.json is missing; "
+                            "'opossum recover' rebuilds it from the journal and the event files");
+    }
     throw Error("no store at '" + dir.string() + "' (no ledger.json)");
   }
 }

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using plugins::file_storage::FileStorage;
 
 Stack::Stack(const fs::path& storeDir, std::shared_ptr<sdk::FileSystem> files,
-             StorageSettings settings) {
+             StorageSettings settings, std::shared_ptr<sdk::Logger> logger) {
   auto serializer = std::make_shared<plugins::json::JsonSerializer>(sdk::SerializerContext{});
   auto index = std::make_shared<plugins::tag_index::TagIndex>(
       sdk::IndexContext{storeDir / "indices", files, nullptr, {}});
@@ -27,6 +27,7 @@ Stack::Stack(const fs::path& storeDir, std::shared_ptr<sdk::FileSystem> files,
   context.serializer = serializer;
   context.index = index;
   context.fileSystem = files;
+  context.logger = std::move(logger);
   context.options = {{"journalCapacityBytes", std::to_string(settings.journalCapacityBytes)},
                      {"journalMaxBytes", std::to_string(settings.journalMaxBytes)}};
   storage_ = std::make_shared<FileStorage>(context);
@@ -37,6 +38,24 @@ Position Stack::append(const std::vector<NewEvent>& events,
                        const std::optional<AppendCondition>& condition) {
   auto prepared = detail::prepareEvents(events, std::chrono::system_clock::now());
   return commits_->append(prepared, condition ? &*condition : nullptr, {});
+}
+
+void RecordingLogger::log(sdk::LogLevel level, std::string_view message) {
+  std::lock_guard guard(mutex_);
+  messages_.push_back((level == sdk::LogLevel::error ? "error: " : "warning: ") +
+                      std::string(message));
+}
+
+std::vector<std::string> RecordingLogger::troubles() const {
+  std::lock_guard guard(mutex_);
+  std::vector<std::string> found;
+  for (const auto& m : messages_) {
+    if (m.rfind("error: ", 0) == 0 || m.find("failed") != std::string::npos ||
+        m.find("not written") != std::string::npos) {
+      found.push_back("the storage logged " + m);
+    }
+  }
+  return found;
 }
 
 std::size_t History::begin(std::vector<NewEvent> events) {
@@ -309,8 +328,9 @@ std::vector<std::string> checkStore(const fs::path& storeDir, const Expectation&
     }
   }
   std::vector<SequencedEvent> events;
+  auto logger = std::make_shared<RecordingLogger>();
   try {
-    Stack stack(storeDir, files, settings);
+    Stack stack(storeDir, files, settings, logger);
     events = stack.storage().read(Query::all(), {});
     checkEvents(events, expected, problems);
     if (!problems.empty()) return problems;
@@ -322,9 +342,11 @@ std::vector<std::string> checkStore(const fs::path& storeDir, const Expectation&
     problems.push_back(std::string("reopening after the cut failed: ") + e.what());
     return problems;
   }
+  for (const auto& trouble : logger->troubles()) problems.push_back(trouble);
+  if (!problems.empty()) return problems;
   // Closed, the store wrote every event file and posting file: they must agree too.
   try {
-    Stack stack(storeDir, files, settings);
+    Stack stack(storeDir, files, settings, logger);
     auto again = stack.storage().read(Query::all(), {});
     if (again.size() != events.size()) {
       problems.push_back("after closing and opening again: " + std::to_string(again.size()) +
@@ -338,9 +360,26 @@ std::vector<std::string> checkStore(const fs::path& storeDir, const Expectation&
       }
     }
     checkIndex(stack.storage(), again, "after closing and opening again", problems);
+    if (!problems.empty()) return problems;
+    // Enough appends to wrap the journal: the checkpoint writes and syncs every file the
+    // recovered store believes it has.
+    const int fill = static_cast<int>(settings.journalCapacityBytes / 200) + 2;
+    for (int i = 0; i < fill; ++i) {
+      std::vector<NewEvent> filler{numberedEvent(800000 + i, "Filler", {{"filler", "1"}})};
+      sdk::AppendRequest request{&filler, nullptr};
+      stack.storage().append(std::span<const sdk::AppendRequest>(&request, 1), {});
+    }
+    auto filled = stack.storage().read(Query::all(), {});
+    if (filled.size() != events.size() + static_cast<std::size_t>(fill) ||
+        !contiguityProblem(filled).empty()) {
+      problems.push_back(
+          "after appends that wrapped the journal: " + std::to_string(filled.size()) +
+          " events instead of " + std::to_string(events.size() + static_cast<std::size_t>(fill)));
+    }
   } catch (const std::exception& e) {
-    problems.push_back(std::string("opening again failed: ") + e.what());
+    problems.push_back(std::string("opening again and appending failed: ") + e.what());
   }
+  for (const auto& trouble : logger->troubles()) problems.push_back(trouble);
   return problems;
 }
 

@@ -32,7 +32,7 @@ struct StorageSettings {
 class Stack {
  public:
   Stack(const std::filesystem::path& storeDir, std::shared_ptr<sdk::FileSystem> files,
-        StorageSettings settings = {});
+        StorageSettings settings = {}, std::shared_ptr<sdk::Logger> logger = nullptr);
   plugins::file_storage::FileStorage& storage() { return *storage_; }
   // Through group commit, as the kernel's Store::append.
   Position append(const std::vector<NewEvent>& events,
@@ -41,6 +41,20 @@ class Stack {
  private:
   std::shared_ptr<plugins::file_storage::FileStorage> storage_;
   std::unique_ptr<detail::GroupCommit> commits_;
+};
+
+// Keeps what the storage logs at warn and error level.
+class RecordingLogger : public sdk::Logger {
+ public:
+  void log(sdk::LogLevel level, std::string_view message) override;
+  bool enabled(sdk::LogLevel level) const override { return level >= sdk::LogLevel::warn; }
+  // Messages that tell of lost events or of files that cannot be written (not every warning:
+  // some describe a recovery that went as it should).
+  std::vector<std::string> troubles() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> messages_;
 };
 
 // Appends of a workload in the order they were made, with what became of them.

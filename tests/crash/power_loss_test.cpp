@@ -123,6 +123,34 @@ TEST_CASE("power cut around journal checkpoints", "[crash][power-loss]") {
   run.check();
 }
 
+TEST_CASE("power cut after a checkpoint that the background worker's mark had not reached",
+          "[crash][power-loss]") {
+  // The background worker writes the event files, then records how far it got in the ledger
+  // only when the store lock is free. Holding the lock meanwhile (as a committer of another
+  // process would) leaves the ledger's mark behind the head when the next append checkpoints.
+  Run run;
+  {
+    Stack stack(run.storeDir(), run.files, run.settings);
+    auto plain = sdk::posixFileSystem();
+    for (int i = 1; i <= 30; ++i) {
+      std::unique_ptr<sdk::FileLock> held;
+      Position last = 0;
+      {
+        auto id = run.history.begin({eventNumber(i)});
+        last = stack.append({eventNumber(i)});
+        held = plain->lock(run.storeDir() / ".store.lock", std::chrono::seconds(5), {});
+        run.history.acknowledge(id, last);
+      }
+      char name[32];
+      std::snprintf(name, sizeof name, "%09llu.json", static_cast<unsigned long long>(last));
+      REQUIRE(eventuallyExists(run.storeDir() / "events" / name));
+      held.reset();
+      run.recorder->cut("after append " + std::to_string(i));
+    }
+  }
+  run.check();
+}
+
 TEST_CASE("power cut after the background writing of event files and posting files",
           "[crash][power-loss]") {
   Run run;

@@ -179,6 +179,9 @@ void checkEvents(const std::vector<SequencedEvent>& actual, const Expectation& e
       matches = why.empty();
     }
     if (matches) {
+      if (batch.kind == Expectation::Kind::failed) {
+        expected.failedButPresent->push_back(batch.name + " at position " + std::to_string(at + 1));
+      }
       at += batch.events.size();
       migrated += m;
       unmigrated += u;

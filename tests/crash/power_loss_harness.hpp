@@ -100,6 +100,9 @@ struct Expectation {
   std::vector<Batch> batches;  // in commit order
   std::map<Position, std::vector<Tag>> migration;
   bool migrationRequired = false;
+  // Set when a batch whose call failed is in the store (allowed: its outcome was unknown).
+  std::shared_ptr<std::vector<std::string>> failedButPresent =
+      std::make_shared<std::vector<std::string>>();
 };
 
 // Expectation at a cut: acknowledged batches required, the others prefix (ordered by the

@@ -96,7 +96,10 @@ class PowerLossFileSystem::File : public sdk::WritableFile {
     std::lock_guard guard(owner_.mutex_);
     owner_.beforeSync("sync " + path().filename().string());
     try {
-      owner_.maybeFail(FaultKind::sync, path(), "cannot sync");
+      if (owner_.maybeFail(FaultKind::sync, path(), "cannot sync")) {
+        owner_.inodes_[inode_].pending.clear();
+        return;
+      }
     } catch (...) {
       // Linux drops the dirty pages a failed writeback could not write: they never reach the
       // disk, though readers still see them in the page cache.
@@ -222,16 +225,22 @@ std::string PowerLossFileSystem::faultDescription() const {
   return firedAt_;
 }
 
-void PowerLossFileSystem::maybeFail(FaultKind kind, const fs::path& path, const char* what,
+bool PowerLossFileSystem::maybeFail(FaultKind kind, const fs::path& path, const char* what,
                                     std::size_t* keepBytes) {
   std::size_t n = kind == FaultKind::write ? writes_++ : syncs_++;
-  if (!faultKind_ || *faultKind_ != kind || n != faultAt_) return;
+  if (!faultKind_ || *faultKind_ != kind || n != faultAt_) return false;
   faultKind_.reset();
   fired_ = true;
   std::ostringstream where;
   where << what << " " << path.lexically_relative(root_).string() << " ("
-        << (faultError_ == ENOSPC ? "ENOSPC" : "EIO") << ")";
+        << (faultError_ == ENOSPC        ? "ENOSPC"
+            : faultError_ == EIO         ? "EIO"
+            : faultError_ == kSilentSync ? "silently not synced"
+                                         : "not an IoError")
+        << ")";
   firedAt_ = where.str();
+  if (faultError_ == kSilentSync) return kind == FaultKind::sync;
+  if (faultError_ == kNotIoError) throw std::runtime_error(std::string(what) + " (injected)");
   if (keepBytes) *keepBytes = faultError_ == ENOSPC ? *keepBytes / 2 : 0;
   throwIoError(std::string(what) + " (injected fault)", path.string(), faultError_);
 }
@@ -263,7 +272,7 @@ void PowerLossFileSystem::replaceFile(const fs::path& path, std::string_view dat
   maybeFail(FaultKind::write, path, "cannot write");
   if (sync) {
     beforeSync("replaceFile " + path.filename().string());
-    maybeFail(FaultKind::sync, path, "cannot sync");
+    if (maybeFail(FaultKind::sync, path, "cannot sync")) sync = false;
   }
   target().replaceFile(path, data, sync);
   fs::path k = key(path);
@@ -335,7 +344,7 @@ void PowerLossFileSystem::createDirectories(const fs::path& path) {
 void PowerLossFileSystem::syncDirectory(const fs::path& path) {
   std::lock_guard guard(mutex_);
   beforeSync("syncDirectory " + key(path).string());
-  maybeFail(FaultKind::sync, path, "cannot sync directory");
+  if (maybeFail(FaultKind::sync, path, "cannot sync directory")) return;
   target().syncDirectory(path);
   fs::path k = key(path);
   if (!modelled(k) || ignoreSyncs_) return;
@@ -352,7 +361,7 @@ void PowerLossFileSystem::syncDirectory(const fs::path& path) {
 void PowerLossFileSystem::syncFileSystem(const fs::path& path) {
   std::lock_guard guard(mutex_);
   beforeSync("syncFileSystem");
-  maybeFail(FaultKind::sync, path, "cannot sync file system");
+  if (maybeFail(FaultKind::sync, path, "cannot sync file system")) return;
   target().syncFileSystem(path);
   if (ignoreSyncs_) return;
   for (auto& [id, inode] : inodes_) syncInode(id);

@@ -84,6 +84,10 @@ class PowerLossFileSystem : public sdk::FileSystemWrapper {
   // The `nth` write (0-based: openWritable, append, writeAt, truncate, replaceFile) or sync
   // (sync, syncDirectory, syncFileSystem, the sync of a replaceFile) from now on fails once.
   void armFault(FaultKind kind, std::size_t nth, int error);
+  // Faults of a broken file system, for checking that the tests catch them: a sync that says it
+  // succeeded but made nothing durable, and an error that is not an IoError.
+  static constexpr int kSilentSync = 0;
+  static constexpr int kNotIoError = -1;
   bool faultFired() const { return fired_; }
   std::string faultDescription() const;
   // Writes and syncs seen since construction.
@@ -124,7 +128,8 @@ class PowerLossFileSystem : public sdk::FileSystemWrapper {
   void recordTruncate(int inode, std::uint64_t size);
   void syncInode(int inode);
   // Throws IoError when the armed fault is this operation. Caller holds mutex_.
-  void maybeFail(FaultKind kind, const std::filesystem::path& path, const char* what,
+  // Returns true for a silently failed sync (kSilentSync): the caller skips it.
+  bool maybeFail(FaultKind kind, const std::filesystem::path& path, const char* what,
                  std::size_t* keepBytes = nullptr);
   void beforeSync(const std::string& what);
 

@@ -1,6 +1,5 @@
 #include "power_loss_harness.hpp"
 
-#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <span>
@@ -444,13 +443,6 @@ int rounds() {
   const char* text = std::getenv("OPOSSUM_POWER_LOSS_ROUNDS");
   int n = text ? std::atoi(text) : 1;
   return n > 0 ? n : 1;
-}
-
-void useMemoryTempDir() {
-  std::error_code ec;
-  if (fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
-    ::setenv("TMPDIR", "/dev/shm", 1);
-  }
 }
 
 NewEvent numberedEvent(int id, std::string type, std::vector<Tag> tags) {

@@ -156,10 +156,6 @@ std::vector<std::string> checkCuts(const std::vector<Cut>& cuts, const History& 
 std::vector<CrashVariant> allVariants();
 int rounds();
 
-// Points TMPDIR at /dev/shm when it exists: what is durable is the model's business, not the
-// disk's, and creating files on a disk is what makes these tests slow.
-void useMemoryTempDir();
-
 NewEvent numberedEvent(int id, std::string type, std::vector<Tag> tags);
 
 }  // namespace opossum::test

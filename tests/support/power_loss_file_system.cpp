@@ -1,6 +1,9 @@
 #include "power_loss_file_system.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -482,6 +485,13 @@ void PowerLossFileSystem::layOut(const CrashImage& image, const fs::path& dir) {
     std::ofstream out(dir / path, std::ios::binary | std::ios::trunc);
     out.write(content->data(), static_cast<std::streamsize>(content->size()));
     if (!out) throw std::runtime_error("cannot write " + (dir / path).string());
+  }
+}
+
+void useMemoryTempDir() {
+  std::error_code ec;
+  if (fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
+    ::setenv("TMPDIR", "/dev/shm", 1);
   }
 }
 

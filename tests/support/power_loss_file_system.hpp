@@ -150,4 +150,8 @@ class PowerLossFileSystem : public sdk::FileSystemWrapper {
   bool ignoreSyncs_ = false;
 };
 
+// Points TMPDIR at /dev/shm when it exists: what is durable is the model's business, not the
+// disk's, and creating files on a disk is what makes these tests slow.
+void useMemoryTempDir();
+
 }  // namespace opossum::test

@@ -4,7 +4,9 @@
 // after each cut a new manager over the image must show, for its checkpoint c, exactly the state
 // the events up to c give, with c at least what was acknowledged, and a rebuild run on the image
 // must end at the head with the full state (no event applied twice).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <map>
 
 #include "power_loss_file_system.hpp"
@@ -104,13 +106,19 @@ Result runCuts(bool ignoreSyncs) {
   fs::create_directories(root);
   auto files = std::make_shared<PowerLossFileSystem>(root);
   files->setIgnoreSyncs(ignoreSyncs);
+  // OPOSSUM_POWER_LOSS_ROUNDS=N: N torn images per cut.
+  std::vector<CrashVariant> variants{CrashVariant::dropUnsynced, CrashVariant::keepUnsynced,
+                                     CrashVariant::namesKept};
+  const char* rounds = std::getenv("OPOSSUM_POWER_LOSS_ROUNDS");
+  for (int r = 0; r < std::max(1, rounds ? std::atoi(rounds) : 1); ++r) {
+    variants.push_back(CrashVariant::tornUnsynced);
+  }
   std::vector<Cut> cuts;
   Position acknowledged = 0;
   std::size_t syncPoints = 0;
   auto cut = [&](const std::string& label) {
     files->atomically([&] {
-      for (auto variant : {CrashVariant::dropUnsynced, CrashVariant::keepUnsynced,
-                           CrashVariant::namesKept, CrashVariant::tornUnsynced}) {
+      for (auto variant : variants) {
         cuts.push_back({label, variant, files->image(variant, cuts.size()), acknowledged});
       }
     });

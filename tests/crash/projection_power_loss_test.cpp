@@ -6,9 +6,13 @@
 // must end at the head with the full state (no event applied twice).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <regex>
 
+#include "opossum/errors.hpp"
 #include "power_loss_file_system.hpp"
 #include "projection_fixtures.hpp"
 #include "store_helpers.hpp"
@@ -198,4 +202,153 @@ TEST_CASE("the projection power-loss checks fail when syncs are not durable",
     behind = behind || p.find("behind the acknowledged") != std::string::npos;
   INFO((result.problems.empty() ? std::string("no problem found") : result.problems.front()));
   CHECK(behind);
+}
+
+namespace {
+
+// Whether `error` is an IoError, or a ProjectionError whose every failure is one.
+bool onlyIoErrors(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const IoError&) {
+    return true;
+  } catch (const ProjectionError& e) {
+    return std::all_of(e.failures().begin(), e.failures().end(),
+                       [](const auto& f) { return f.error && onlyIoErrors(f.error); });
+  } catch (...) {
+    return false;
+  }
+}
+
+struct IoOutcome {
+  std::vector<std::string> problems;
+  std::size_t writes = 0, syncs = 0;
+  int failedCalls = 0;
+  std::string failed;  // the calls that failed, and with what
+};
+
+// Update batches and a rebuild with one write or sync failing (none when `kind` is unset). A
+// failed call is retried once and must then succeed; the state must stay right, also after a
+// power cut at the end.
+IoOutcome runProjectionIo(std::optional<FaultKind> kind, std::size_t nth, int error) {
+  TempDir dir;
+  auto store = openStore(dir / "events", "shop", false);
+  for (int i = 0; i < 24; ++i) {
+    store->append({i % 6 == 5 ? noise() : sale(i % 3 == 0 ? "a" : (i % 3 == 1 ? "b" : "c"))});
+  }
+  const auto events = store->read(Query::all(), {});
+  const fs::path root = dir / "projections";
+  fs::create_directories(root);
+  auto files = std::make_shared<PowerLossFileSystem>(root);
+  if (kind) files->armFault(*kind, nth, error);
+  IoOutcome outcome;
+  auto call = [&](const std::string& what, const std::function<void()>& body) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        body();
+        return;
+      } catch (...) {
+        auto e = std::current_exception();
+        if (!onlyIoErrors(e)) {
+          outcome.problems.push_back(what + " threw another error than IoError");
+          return;
+        }
+        ++outcome.failedCalls;
+        outcome.failed +=
+            (outcome.failed.empty() ? "" : ", ") + what + " (" + files->faultDescription() + ")";
+        if (attempt == 1) outcome.problems.push_back(what + " failed again after the fault");
+      }
+    }
+  };
+  Position acknowledged = 0;
+  {
+    std::unique_ptr<ProjectionManager> manager;
+    call("opening the manager", [&] {
+      manager = std::make_unique<ProjectionManager>(
+          ProjectionManagerOptions{.eventStore = store,
+                                   .basePath = root / "sales-base",
+                                   .flushImmediately = true,
+                                   .fileSystem = files,
+                                   .registerConfiguredProjections = false});
+      manager->registerProjection(counterProjection());
+    });
+    if (!manager) return outcome;
+    std::size_t from = 0;
+    for (std::size_t to : {5u, 13u, 24u}) {
+      std::vector<SequencedEvent> batch(events.begin() + static_cast<long>(from),
+                                        events.begin() + static_cast<long>(to));
+      call("update", [&] {
+        manager->update(batch);
+        acknowledged = batch.back().position;
+      });
+      from = to;
+    }
+    call("rebuild", [&] {
+      ProjectionRebuilder(*manager, {.batchSize = 6, .flushInterval = 5, .cacheSize = 2})
+          .rebuild("sales");
+    });
+    if (auto p = stateProblem(*manager, events, acknowledged); !p.empty()) {
+      outcome.problems.push_back("in the running manager: " + p);
+    }
+  }
+  outcome.writes = files->writes();
+  outcome.syncs = files->syncs();
+  auto image = files->image(CrashVariant::dropUnsynced, 0);
+  PowerLossFileSystem::layOut(image, dir / "cut");
+  auto plain = std::make_shared<NoSyncFileSystem>();
+  for (const auto& [name, base] :
+       {std::pair<std::string, fs::path>{"reopened", root}, {"after a power cut", dir / "cut"}}) {
+    try {
+      ProjectionManager manager({.eventStore = store,
+                                 .basePath = base / "sales-base",
+                                 .flushImmediately = true,
+                                 .fileSystem = plain,
+                                 .registerConfiguredProjections = false});
+      manager.registerProjection(counterProjection());
+      if (auto p = stateProblem(manager, events, acknowledged); !p.empty()) {
+        outcome.problems.push_back(name + ": " + p);
+      }
+    } catch (const std::exception& e) {
+      outcome.problems.push_back(name + ": opening failed: " + e.what());
+    }
+  }
+  return outcome;
+}
+
+void runProjectionFaults(FaultKind kind) {
+  auto clean = runProjectionIo(std::nullopt, 0, 0);
+  for (const auto& p : clean.problems) FAIL_CHECK("without a fault: " << p);
+  const std::size_t count = kind == FaultKind::write ? clean.writes : clean.syncs;
+  REQUIRE(count > 0);
+  int failedCalls = 0;
+  std::map<std::string, std::pair<int, std::string>> found;
+  for (std::size_t n = 0; n < count; ++n) {
+    const int error = n % 2 == 0 ? EIO : ENOSPC;
+    auto outcome = runProjectionIo(kind, n, error);
+    failedCalls += outcome.failedCalls;
+    for (const auto& p : outcome.problems) {
+      // One report per kind of problem (numbers aside), with its count and first occurrence.
+      auto& entry = found[std::regex_replace(p, std::regex("[0-9]+"), "#")];
+      if (entry.first++ == 0) {
+        entry.second = std::string(kind == FaultKind::write ? "write " : "sync ") +
+                       std::to_string(n) + " failing with " + (error == EIO ? "EIO" : "ENOSPC") +
+                       ": " + p + " [failed and retried: " + outcome.failed + "]";
+      }
+    }
+  }
+  INFO(count << " runs");
+  for (const auto& [kindOfProblem, entry] : found) {
+    FAIL_CHECK("in " << entry.first << " run(s), e.g. " << entry.second);
+  }
+  CHECK(failedCalls > 0);
+}
+
+}  // namespace
+
+TEST_CASE("each write of the projection files fails in turn", "[crash][io-error]") {
+  runProjectionFaults(FaultKind::write);
+}
+
+TEST_CASE("each sync of the projection files fails in turn", "[crash][io-error]") {
+  runProjectionFaults(FaultKind::sync);
 }

@@ -20,11 +20,13 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -274,6 +276,18 @@ std::vector<Row> matrix() {
   add("indices/tags/cart=c1.idx", kByteDamages);
   add("indices/tags/cart=c1.idx", {Damage::idxExtraLine, Damage::idxRemoveLine, Damage::rollback});
   add("indices", {Damage::remove, Damage::emptyFolder});
+  return rows;
+}
+
+// The rows whose files the serializer writes or names (the index files do not depend on it).
+std::vector<Row> serializerRows() {
+  std::vector<Row> rows;
+  for (const auto& row : matrix()) {
+    if (row.target.rfind("events/", 0) == 0 || row.target == "journal.log" ||
+        row.target == "manifest.json") {
+      rows.push_back(row);
+    }
+  }
   return rows;
 }
 
@@ -603,6 +617,18 @@ struct Pristine {
   std::map<Position, std::string> eventBytes;  // the event files of the built store
 };
 
+// JSON event files end with a newline that carries no data.
+bool sameEvent(std::string found, std::string original, const std::string& serializer) {
+  if (serializer == "json") {
+    while (!found.empty() && std::isspace(static_cast<unsigned char>(found.back())))
+      found.pop_back();
+    while (!original.empty() && std::isspace(static_cast<unsigned char>(original.back()))) {
+      original.pop_back();
+    }
+  }
+  return found == original;
+}
+
 // The acknowledged events of the built store that still have an intact copy in `store`: their
 // event file, or their bytes inside journal.log (a record holds the event files' bytes).
 std::set<Position> survivors(const fs::path& store, const Pristine& pristine,
@@ -611,7 +637,7 @@ std::set<Position> survivors(const fs::path& store, const Pristine& pristine,
   std::set<Position> out;
   for (const auto& [p, bytes] : pristine.eventBytes) {
     fs::path file = store / eventFile(p, serializer);
-    if ((fs::exists(file) && readWhole(file) == bytes) ||
+    if ((fs::exists(file) && sameEvent(readWhole(file), bytes, serializer)) ||
         journal.find(bytes) != std::string::npos) {
       out.insert(p);
     }
@@ -641,7 +667,14 @@ struct Outcome {
   std::string verifyText;
   std::vector<std::string> problems;  // empty: the case passes
   std::string summary;                // what happens, in a few words
+  long long apiMs = 0, verifyMs = 0;
 };
+
+long long msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
 
 struct Bench {
   std::string serializer;
@@ -696,8 +729,10 @@ Outcome runCase(const Bench& bench, const Row& row, const fs::path& dir, const f
 
   const fs::path results = dir / "steps.txt";
   const fs::path foreign = bench.foreignConfig(dir);
+  const auto start = std::chrono::steady_clock::now();
   o.process =
       runChild([&] { return exercise(config, foreign, results); }, std::chrono::seconds(15));
+  o.apiMs = msSince(start);
   o.steps = readSteps(results);
   o.lostAfterward = minus(afterDamage, survivors(store, bench.pristine, bench.serializer));
   o.touched = opossum::test::snapshot(store) != before;
@@ -774,6 +809,8 @@ std::string describe(const Outcome& o) {
   }
   text += "    verify: exit " + std::to_string(o.verifyStatus) + " - " +
           oneLine(o.verifyText).substr(0, 200) + "\n";
+  text += "    time: api " + std::to_string(o.apiMs) + " ms, verify " + std::to_string(o.verifyMs) +
+          " ms\n";
   return text;
 }
 
@@ -791,9 +828,11 @@ void runMatrix(const std::string& serializer, const std::vector<Row>& rows) {
     const fs::path verifyConfig = bench.damagedCopy(dir / "verify", row);
     Outcome o = runCase(bench, row, dir / "api", config);
 
+    const auto verifyStart = std::chrono::steady_clock::now();
     CliResult v =
         runCli(cli, {"verify", "--config", verifyConfig.string()}, std::chrono::seconds(20));
     o.verifyStatus = v.status;
+    o.verifyMs = msSince(verifyStart);
     o.verifyText = v.out + v.err;
     const bool apiClean = o.problems.empty() && allOk(o.steps);
     if (!apiClean && v.status != 4) {
@@ -812,9 +851,10 @@ void runMatrix(const std::string& serializer, const std::vector<Row>& rows) {
     INFO(serializer << ": " << describe(o));
     CHECK(o.problems.empty());
   }
+  // Printed whole (not through WARN, which wraps lines): the table the fixes are checked against.
+  std::cout << "corruption matrix (" << serializer << ")\n" << table << std::flush;
   WARN("corruption matrix (" << serializer << "): " << rows.size() - failing << " of "
-                             << rows.size() << " cases pass\n"
-                             << table);
+                             << rows.size() << " cases pass");
 }
 
 // The recover column: after `opossum recover` the store answers correctly whenever the only
@@ -865,9 +905,9 @@ void runRecoverColumn(const std::string& serializer, const std::vector<Row>& row
     INFO(serializer << ": " << what);
     CHECK(problems.empty());
   }
+  std::cout << "recover column (" << serializer << ")\n" << table << std::flush;
   WARN("recover column (" << serializer << "): " << rows.size() - failing << " of " << rows.size()
-                          << " cases pass\n"
-                          << table);
+                          << " cases pass");
 }
 
 }  // namespace
@@ -876,8 +916,9 @@ TEST_CASE("corruption matrix (json): every file and every damage", "[corruption-
   runMatrix("json", matrix());
 }
 
-TEST_CASE("corruption matrix (cbor): every file and every damage", "[corruption-matrix][cbor]") {
-  runMatrix("cbor", matrix());
+TEST_CASE("corruption matrix (cbor): the files the serializer writes, every damage",
+          "[corruption-matrix][cbor]") {
+  runMatrix("cbor", serializerRows());
 }
 
 TEST_CASE("corruption matrix (json): the `opossum recover` column",

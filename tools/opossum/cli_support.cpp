@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 
 namespace opossum::cli {
 
@@ -46,6 +48,34 @@ void Progress::finish() {
   std::fputs("\r\x1b[K", stderr);
   std::fflush(stderr);
   drawn_ = false;
+}
+
+std::uint64_t parseNumber(const std::string& what, const std::string& text, std::uint64_t min,
+                          std::uint64_t max) {
+  const std::string expected =
+      max == std::numeric_limits<std::uint64_t>::max()
+          ? "expected a whole number, " + std::to_string(min) + " or more"
+          : "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  auto refuse = [&](const std::string& why) {
+    return UsageError(what + " '" + text + "': " + why + "; " + expected);
+  };
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (!digits(text)) {
+    if (text.size() > 1 && text[0] == '-' && digits(std::string_view(text).substr(1))) {
+      throw refuse("negative");
+    }
+    throw refuse("not a whole number");
+  }
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc{} && value > max)) {
+    throw refuse("too large");
+  }
+  if (ec != std::errc{} || end != text.data() + text.size()) throw refuse("not a whole number");
+  if (value < min) throw refuse("out of range");
+  return value;
 }
 
 std::string plural(std::uint64_t count, const std::string& word) {

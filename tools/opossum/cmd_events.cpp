@@ -320,8 +320,8 @@ void registerEventCommands(CLI::App& app, int& status) {
     auto* cmd = app.add_subcommand("read", "print the events matching a query");
     addStoreOptions(*cmd, args->store);
     addQueryOptions(*cmd, args->query);
-    cmd->add_option("--from", args->from, "only positions after this one (exclusive)");
-    cmd->add_option("--max", args->max, "at most this many events");
+    addNumberOption(*cmd, "--from", args->from, "only positions after this one (exclusive)");
+    addNumberOption(*cmd, "--max", args->max, "at most this many events");
     cmd->add_flag("--desc", args->descending, "newest first");
     cmd->footer(
         "Example:\n  opossum read --root ./data --store shop --type ItemAdded --tag cart=C1\n"
@@ -346,7 +346,7 @@ void registerEventCommands(CLI::App& app, int& status) {
     cmd->add_option("--fail-if", args->failIf,
                     "condition: fail if an event matches this item (query item syntax, "
                     "repeatable, OR-ed)");
-    cmd->add_option("--after", args->after,
+    addNumberOption(*cmd, "--after", args->after,
                     "condition: only events after this position count (alone: any event)");
     cmd->footer(
         "Each input line: {\"eventType\":\"ItemAdded\",\"event\":{...},\"tags\":[{\"key\":"
@@ -361,10 +361,10 @@ void registerEventCommands(CLI::App& app, int& status) {
         "tail", "print new events as they are committed, until interrupted (Ctrl-C)");
     addStoreOptions(*cmd, args->store);
     addQueryOptions(*cmd, args->query);
-    cmd->add_option("--from", args->from,
+    addNumberOption(*cmd, "--from", args->from,
                     "start after this position (default: the head, only new events)");
-    cmd->add_option("--interval", args->intervalMs, "poll interval in milliseconds (default 500)")
-        ->check(CLI::Range(10u, 3600000u));
+    addNumberOption(*cmd, "--interval", args->intervalMs,
+                    "poll interval in milliseconds (default 500)", 10, 3600000);
     cmd->footer("Example:\n  opossum tail --root ./data --store shop --type ItemAdded --json");
     cmd->callback([args] { runTail(*args); });
   }

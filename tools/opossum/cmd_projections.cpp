@@ -262,9 +262,6 @@ void runRebuild(const RebuildArgs& args) {
   if (args.all == !args.name.empty()) {
     throw UsageError("rebuild takes a projection NAME or --all, not both");
   }
-  if (args.batchSize == 0 || args.flushInterval == 0) {
-    throw UsageError("--batch-size and --flush-interval must be positive");
-  }
   auto opened = openProjections(args.store);
   auto& manager = *opened.manager;
   std::vector<std::string> names{args.name};
@@ -372,10 +369,11 @@ void registerProjectionCommands(CLI::App& app, int& status) {
     addStoreOptions(*cmd, args->store);
     cmd->add_option("name", args->name, "the projection to rebuild");
     cmd->add_flag("--all", args->all, "rebuild every registered projection");
-    cmd->add_option("--batch-size", args->batchSize, "events per read")->capture_default_str();
-    cmd->add_option("--flush-interval", args->flushInterval,
-                    "events applied between two flushes of state and progress")
-        ->capture_default_str();
+    addNumberOption(*cmd, "--batch-size", args->batchSize, "events per read", 1)
+        ->default_str(std::to_string(args->batchSize));
+    addNumberOption(*cmd, "--flush-interval", args->flushInterval,
+                    "events applied between two flushes of state and progress", 1)
+        ->default_str(std::to_string(args->flushInterval));
     cmd->footer(
         "Example:\n  opossum projections rebuild --config shop.json loyalty\n"
         "  opossum projections rebuild --config shop.json --all --json");

@@ -155,8 +155,8 @@ void registerTransferCommands(CLI::App& app, int& status) {
         "export", "write every event as NDJSON (position, type, payload, tags, metadata)");
     addStoreOptions(*cmd, args->store);
     cmd->add_option("--output,-o", args->output, "output file (default: stdout)");
-    cmd->add_option("--batch", args->batch, "events read at a time (default 1000)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    addNumberOption(*cmd, "--batch", args->batch, "events read at a time (default 1000)", 1,
+                    1000000);
     cmd->footer("Example:\n  opossum export --root ./data --store shop -o shop.ndjson");
     cmd->callback([args] { runExport(*args); });
   }
@@ -166,8 +166,8 @@ void registerTransferCommands(CLI::App& app, int& status) {
         "import", "load an export into an empty store (created if missing), same positions");
     addStoreOptions(*cmd, args->store);
     cmd->add_option("--input,-i", args->input, "input file (default: stdin)");
-    cmd->add_option("--batch", args->batch, "events appended per atomic batch (default 1000)")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    addNumberOption(*cmd, "--batch", args->batch, "events appended per atomic batch (default 1000)",
+                    1, 1000000);
     cmd->footer(
         "Example:\n  opossum import --root ./data --store shop-copy --serializer cbor -i "
         "shop.ndjson");

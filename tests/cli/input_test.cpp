@@ -1,0 +1,147 @@
+// What the `opossum` tool does with bad input: numbers on the command line that are negative,
+// too large or not numbers at all; NDJSON lines that cannot be events; an import that stops part
+// of the way, and how it is resumed.
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli_runner.hpp"
+#include "temp_dir.hpp"
+
+using opossum::test::Cli;
+using opossum::test::CliResult;
+using opossum::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string eventLine(int position, const std::string& type) {
+  return R"({"position":)" + std::to_string(position) + R"(,"eventType":")" + type +
+         R"(","event":{"n":)" + std::to_string(position) + R"(},"tags":[{"key":"n","value":")" +
+         std::to_string(position) +
+         R"("}],"metadata":{"timestamp":"2026-03-01T09:00:00.000000000Z"}})";
+}
+
+// An export of positions 1..count, one event per line.
+std::string exportText(int count) {
+  std::string text;
+  for (int p = 1; p <= count; ++p) text += eventLine(p, "Counted") + "\n";
+  return text;
+}
+
+struct Fixture {
+  TempDir tmp;
+  Cli cli{tmp.path()};
+  std::string root = (tmp.path() / "data").string();
+
+  std::vector<std::string> store(std::vector<std::string> args,
+                                 const std::string& name = "s") const {
+    std::vector<std::string> all{std::move(args.front()), "--root", root, "--store", name};
+    all.insert(all.end(), args.begin() + 1, args.end());
+    return all;
+  }
+  // The positions the store holds, as `read` prints them (first column); "" when there is no
+  // store.
+  std::string positions_or_none(const std::string& name = "s") {
+    return fs::exists(fs::path(root) / name) ? positions(name) : "";
+  }
+  // The positions the store holds, as `read` prints them (first column).
+  std::string positions(const std::string& name = "s") {
+    CliResult r = cli.run(store({"read"}, name));
+    REQUIRE(r.status == 0);
+    std::string out;
+    std::size_t at = 0;
+    while (at < r.out.size()) {
+      const std::size_t end = r.out.find('\n', at);
+      out += (out.empty() ? "" : ",") + r.out.substr(at, r.out.find(' ', at) - at);
+      at = end + 1;
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("numeric options refuse negatives, overflow and trailing garbage with a usage error") {
+  Fixture f;
+  REQUIRE(f.cli.run(f.store({"import"}), exportText(5)).status == 0);
+  const std::string event = R"({"eventType":"A","event":{}})"
+                            "\n";
+  struct Case {
+    std::vector<std::string> args;
+    std::string option, value, why;
+  };
+  const std::string huge = "99999999999999999999999";
+  const std::vector<Case> cases{
+      {{"read", "--from", "-1"}, "--from", "-1", "negative"},
+      {{"read", "--from", huge}, "--from", huge, "too large"},
+      {{"read", "--from", "18446744073709551616"}, "--from", "18446744073709551616", "too large"},
+      {{"read", "--from", "3x"}, "--from", "3x", "not a whole number"},
+      {{"read", "--from", "0x10"}, "--from", "0x10", "not a whole number"},
+      {{"read", "--from", " 3"}, "--from", " 3", "not a whole number"},
+      {{"read", "--max", "-5"}, "--max", "-5", "negative"},
+      {{"read", "--max", huge}, "--max", huge, "too large"},
+      {{"read", "--max", "1e3"}, "--max", "1e3", "not a whole number"},
+      {{"read", "--max", "+2"}, "--max", "+2", "not a whole number"},
+      {{"append", "--after", "-1"}, "--after", "-1", "negative"},
+      {{"append", "--after", huge}, "--after", huge, "too large"},
+      {{"tail", "--from", "-1"}, "--from", "-1", "negative"},
+      {{"tail", "--interval", "-1"}, "--interval", "-1", "negative"},
+      {{"tail", "--interval", "5"}, "--interval", "5", "out of range"},
+      {{"tail", "--interval", huge}, "--interval", huge, "too large"},
+      {{"export", "--batch", "-1"}, "--batch", "-1", "negative"},
+      {{"export", "--batch", "0"}, "--batch", "0", "out of range"},
+      {{"import", "--batch", "-5"}, "--batch", "-5", "negative"},
+      {{"import", "--batch", huge}, "--batch", huge, "too large"},
+      {{"import", "--batch", "10k"}, "--batch", "10k", "not a whole number"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args[0] << " " << c.args[1] << " " << c.args[2]);
+    CliResult r = f.cli.run(f.store(c.args), event);
+    CHECK(r.status == 2);
+    CHECK(r.out == "");
+    CHECK(r.err.rfind("opossum: " + c.option + " '" + c.value + "': " + c.why, 0) == 0);
+    CHECK(r.err.find("(run with --help for usage)\n") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  // Nothing was appended by the refused appends, nor imported by the refused imports.
+  CHECK(f.positions() == "1,2,3,4,5");
+
+  SECTION("the projections commands' options too, before any store is opened") {
+    for (const char* option : {"--batch-size", "--flush-interval"}) {
+      INFO(option);
+      CliResult negative = f.cli.run(f.store({"projections", "rebuild", "--all", option, "-1"}));
+      CHECK(negative.status == 2);
+      CHECK(negative.err.rfind(std::string("opossum: ") + option + " '-1': negative", 0) == 0);
+      CliResult zero = f.cli.run(f.store({"projections", "rebuild", "--all", option, "0"}));
+      CHECK(zero.status == 2);
+      CHECK(zero.err.rfind(std::string("opossum: ") + option + " '0': out of range", 0) == 0);
+    }
+  }
+  SECTION("the message says what is expected") {
+    CliResult r = f.cli.run(f.store({"tail", "--interval", "5"}));
+    CHECK(r.err ==
+          "opossum: --interval '5': out of range; expected a whole number from 10 to 3600000 (run "
+          "with --help for usage)\n");
+    CliResult from = f.cli.run(f.store({"read", "--from", "-1"}));
+    CHECK(from.err ==
+          "opossum: --from '-1': negative; expected a whole number, 0 or more (run with --help "
+          "for usage)\n");
+  }
+  SECTION("valid numbers still work, the largest one included") {
+    CliResult r = f.cli.run(f.store({"read", "--from", "003", "--max", "1", "--json"}));
+    CHECK(r.status == 0);
+    CHECK(r.out == eventLine(4, "Counted") + "\n");
+    CliResult none = f.cli.run(f.store({"read", "--from", "18446744073709551615"}));
+    CHECK(none.status == 0);
+    CHECK(none.out == "");
+    CliResult after = f.cli.run(f.store({"append", "--after", "5", "--json"}), event);
+    CHECK(after.status == 0);
+    CHECK(after.out == "{\"count\":1,\"firstPosition\":6,\"lastPosition\":6}\n");
+  }
+}

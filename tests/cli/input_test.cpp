@@ -65,6 +65,14 @@ struct Fixture {
   }
 };
 
+rapidjson::Document parseJson(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  REQUIRE(doc.IsObject());
+  return doc;
+}
+
 }  // namespace
 
 TEST_CASE("numeric options refuse negatives, overflow and trailing garbage with a usage error") {
@@ -144,4 +152,69 @@ TEST_CASE("numeric options refuse negatives, overflow and trailing garbage with 
     CHECK(after.status == 0);
     CHECK(after.out == "{\"count\":1,\"firstPosition\":6,\"lastPosition\":6}\n");
   }
+}
+
+TEST_CASE("a bad input line is named by input and line number, and says what is wrong") {
+  Fixture f;
+  const std::string good = R"({"eventType":"A","event":{}})";
+
+  SECTION("append from standard input: a missing member") {
+    CliResult r = f.cli.run(f.store({"append"}), good + "\n\n" + R"({"event":{}})" + "\n");
+    CHECK(r.status == 1);
+    CHECK(r.err ==
+          "opossum: standard input, line 3: member 'eventType' is missing (at byte 11); nothing "
+          "was appended\n");
+  }
+  SECTION("append from a file: not JSON") {
+    opossum::test::writeWhole(f.tmp / "in.ndjson", good + "\n" + R"({"eventType":"A",)" + "\n");
+    CliResult r = f.cli.run(f.store({"append", "--file", "in.ndjson"}));
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind("opossum: input file 'in.ndjson', line 2: not valid JSON: ", 0) == 0);
+    CHECK(r.err.find("event file") == std::string::npos);
+  }
+  SECTION("append: what append itself refuses is found on its line, not as 'event N'") {
+    CliResult r = f.cli.run(f.store({"append"}),
+                            good + "\n" + good + "\n" + R"({"eventType":"","event":{}})" + "\n");
+    CHECK(r.status == 1);
+    CHECK(r.err == "opossum: standard input, line 3: event type is empty; nothing was appended\n");
+    CliResult tag = f.cli.run(
+        f.store({"append"}),
+        good + "\n" + R"({"eventType":"A","event":{},"tags":[{"key":"","value":"v"}]})" + "\n");
+    CHECK(tag.status == 1);
+    CHECK(tag.err == "opossum: standard input, line 2: tag 0 key is empty; nothing was appended\n");
+  }
+  SECTION("import: a wrong member type") {
+    std::string text = exportText(2) + R"({"position":"3","eventType":"A","event":{}})" + "\n";
+    CliResult r = f.cli.run(f.store({"import"}), text);
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind("opossum: standard input, line 3: member 'position' must be an unsigned "
+                      "integer, found a string",
+                      0) == 0);
+    CHECK(r.err.find("event file") == std::string::npos);
+  }
+  // The refused appends never opened the store, and the refused import wrote nothing.
+  CHECK(f.positions_or_none() == "");
+}
+
+TEST_CASE("append --json reports a failure on stdout as well") {
+  Fixture f;
+  const std::string good = R"({"eventType":"A","event":{}})";
+  CliResult bad = f.cli.run(f.store({"append", "--json"}), good + "\n" + good + "\n{}\n");
+  CHECK(bad.status == 1);
+  auto doc = parseJson(bad.out);
+  CHECK(doc["count"].GetUint64() == 0);
+  CHECK(doc["failedLine"].GetUint64() == 3);
+  CHECK(std::string(doc["error"].GetString()) ==
+        "standard input, line 3: member 'eventType' is missing (at byte 1); nothing was "
+        "appended");
+  CHECK(bad.err == "opossum: " + std::string(doc["error"].GetString()) + "\n");
+
+  REQUIRE(f.cli.run(f.store({"append"}), good + "\n").status == 0);
+  CliResult conflict = f.cli.run(f.store({"append", "--json", "--after", "0"}), good + "\n");
+  CHECK(conflict.status == 3);
+  auto conflictDoc = parseJson(conflict.out);
+  CHECK(conflictDoc["count"].GetUint64() == 0);
+  CHECK_FALSE(conflictDoc.HasMember("failedLine"));
+  CHECK(std::string(conflictDoc["error"].GetString()).rfind("append condition failed", 0) == 0);
+  CHECK(f.positions() == "1");
 }

@@ -215,7 +215,24 @@ struct AppendArgs {
   std::optional<Position> after;
 };
 
-void runAppend(const AppendArgs& args) {
+// With --json a failed append still prints one object, so a script reads the outcome from stdout
+// whatever happened.
+void printAppendFailure(const std::string& message, std::size_t failedLine) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("count");
+  w.Uint64(0);
+  key(w, "error", message);
+  if (failedLine != 0) {
+    w.Key("failedLine");
+    w.Uint64(failedLine);
+  }
+  w.EndObject();
+  std::cout << buffer.GetString() << '\n';
+}
+
+void appendLines(const AppendArgs& args) {
   auto config = resolveConfig(args.store);
   std::optional<AppendCondition> condition;
   if (!args.failIf.empty() || args.after) {
@@ -229,19 +246,19 @@ void runAppend(const AppendArgs& args) {
     if (!file) throw Error("cannot open input file '" + args.file + "'");
   }
   std::istream& in = file.is_open() ? static_cast<std::istream&>(file) : std::cin;
-  const std::string source = file.is_open() ? args.file : "standard input";
+  const std::string source =
+      file.is_open() ? "input file '" + args.file + "'" : std::string("standard input");
 
   EventCodec codec(config);
+  EventLineReader reader(codec, in, source, false);
   std::vector<NewEvent> events;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      SequencedEvent parsed = codec.fromJsonLine(line, false);
-      events.push_back(NewEvent{std::move(parsed.event), std::move(parsed.metadata)});
-    } catch (const InvalidArgumentError& e) {
-      throw InvalidArgumentError(source + ", line " + std::to_string(number) + ": " + e.what());
+  try {
+    while (auto parsed = reader.next()) {
+      events.push_back(NewEvent{std::move(parsed->event), std::move(parsed->metadata)});
     }
+  } catch (const InputLineError& e) {
+    // Every line is part of one atomic append: nothing before the bad line was written either.
+    throw InputLineError(source, e.line(), e.reason() + "; nothing was appended");
   }
   if (events.empty()) throw InvalidArgumentError("no events in " + source);
 
@@ -256,6 +273,21 @@ void runAppend(const AppendArgs& args) {
   } else {
     std::cout << "appended " << events.size() << " events at positions " << first << ".." << last
               << '\n';
+  }
+}
+
+void runAppend(const AppendArgs& args) {
+  if (!args.store.json) return appendLines(args);
+  try {
+    appendLines(args);
+  } catch (const UsageError&) {
+    throw;  // not an append at all: the usage line says what to fix
+  } catch (const InputLineError& e) {
+    printAppendFailure(e.what(), e.line());
+    throw;
+  } catch (const std::exception& e) {
+    printAppendFailure(e.what(), 0);
+    throw;
   }
 }
 

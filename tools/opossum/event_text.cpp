@@ -1,11 +1,15 @@
 #include "event_text.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <ctime>
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 
 #include "opossum/errors.hpp"
 #include "store_access.hpp"
+#include "validation.hpp"
 
 namespace opossum::cli {
 
@@ -67,21 +71,73 @@ SequencedEvent EventCodec::fromJsonLine(std::string_view line, bool requirePosit
   rapidjson::Document doc;
   doc.Parse(line.data(), line.size());
   if (doc.HasParseError()) {
-    throw InvalidArgumentError("not valid JSON (at byte " + std::to_string(doc.GetErrorOffset()) +
-                               ")");
+    throw InvalidArgumentError(std::string("not valid JSON: ") +
+                               rapidjson::GetParseError_En(doc.GetParseError()) + " (at byte " +
+                               std::to_string(doc.GetErrorOffset()) + ")");
   }
   if (!doc.IsObject()) throw InvalidArgumentError("not a JSON object");
   std::string text(line);
+  std::size_t insertedAt = text.size();
+  std::size_t inserted = 0;
   if (!doc.HasMember("position")) {
     if (requirePosition) throw InvalidArgumentError("member 'position' is missing");
-    // The event file format requires a position; append assigns the real one.
-    text.insert(text.find('{') + 1, "\"position\":0,");
+    // The event file format requires a position; append assigns the real one. It goes last, so
+    // only an offset at the very end needs mapping back to the line as given.
+    const std::string member = doc.MemberCount() == 0 ? "\"position\":0" : ",\"position\":0";
+    insertedAt = text.rfind('}');
+    inserted = member.size();
+    text.insert(insertedAt, member);
   }
   try {
     return json_->deserialize(text);
   } catch (const CorruptionError& e) {
-    throw InvalidArgumentError(e.what());
+    // The serializer speaks of an event file; here the input is a line.
+    std::string what = e.what();
+    constexpr std::string_view kFilePrefix = "invalid event file: ";
+    if (what.rfind(kFilePrefix, 0) == 0) what.erase(0, kFilePrefix.size());
+    constexpr std::string_view kAtByte = " (at byte ";
+    const std::size_t at = what.rfind(kAtByte);
+    std::size_t offset = 0;
+    if (inserted != 0 && at != std::string::npos &&
+        std::from_chars(what.data() + at + kAtByte.size(), what.data() + what.size(), offset).ec ==
+            std::errc{}) {
+      if (offset >= insertedAt) {
+        what = what.substr(0, at) + std::string(kAtByte) +
+               std::to_string(std::max(insertedAt, offset - inserted)) + ")";
+      }
+    }
+    throw InvalidArgumentError(what);
   }
+}
+
+InputLineError::InputLineError(const std::string& source, std::size_t line, const std::string& what)
+    : InvalidArgumentError(source + ", line " + std::to_string(line) + ": " + what),
+      line_(line),
+      reason_(what) {}
+
+EventLineReader::EventLineReader(const EventCodec& codec, std::istream& in, std::string source,
+                                 bool requirePosition)
+    : codec_(codec), in_(in), source_(std::move(source)), requirePosition_(requirePosition) {}
+
+std::optional<SequencedEvent> EventLineReader::next() {
+  std::string text;
+  while (std::getline(in_, text)) {
+    ++line_;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      SequencedEvent event = codec_.fromJsonLine(text, requirePosition_);
+      // The checks of append itself (type, tags, payload, metadata), with an empty prefix: the
+      // line number says which event.
+      detail::prepareEvent(NewEvent{event.event, event.metadata}, "");
+      return event;
+    } catch (const InvalidArgumentError& e) {
+      throw InputLineError(source_, line_, e.what());
+    }
+  }
+  if (in_.bad()) {
+    throw IoError("cannot read " + source_ + " after line " + std::to_string(line_));
+  }
+  return std::nullopt;
 }
 
 std::string formatTimestamp(Timestamp timestamp, int digits) {

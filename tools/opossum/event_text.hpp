@@ -4,11 +4,15 @@
 // timestamps their nanoseconds whatever serializer the store itself uses.
 #pragma once
 
+#include <cstddef>
+#include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "config.hpp"
+#include "opossum/errors.hpp"
 #include "opossum/sdk/serializer.hpp"
 #include "opossum/types.hpp"
 
@@ -26,6 +30,44 @@ class EventCodec {
 
  private:
   std::shared_ptr<sdk::Serializer> json_;
+};
+
+// A line of NDJSON input that cannot be an event. The message names the input, the 1-based line
+// number and what is wrong with the line.
+class InputLineError : public InvalidArgumentError {
+ public:
+  InputLineError(const std::string& source, std::size_t line, const std::string& what);
+  std::size_t line() const { return line_; }
+  // What is wrong, without the input and line.
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::size_t line_;
+  std::string reason_;
+};
+
+// The events of NDJSON input (append, import), one per line; blank lines are skipped. Each event
+// is checked as an append would check it, so a bad line is found, by its number, before anything
+// is written rather than as "event N" of some batch.
+class EventLineReader {
+ public:
+  // `source` names the input in messages: "input file 'x.ndjson'" or "standard input".
+  EventLineReader(const EventCodec& codec, std::istream& in, std::string source,
+                  bool requirePosition);
+
+  // The next event, or nullopt at the end of the input. InputLineError for a bad line; IoError
+  // when the input cannot be read.
+  std::optional<SequencedEvent> next();
+  // The line of the event `next` returned last.
+  std::size_t line() const { return line_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  const EventCodec& codec_;
+  std::istream& in_;
+  std::string source_;
+  bool requirePosition_;
+  std::size_t line_ = 0;
 };
 
 // "1  2026-03-01T09:00:00.000Z  CartOpened  cart=C1 customer=ann  {"customer":"ann"}" and, when

@@ -211,8 +211,8 @@ TEST_CASE("export then import into a new store gives identical reads") {
     CliResult gap = f.cli.run(f.store({"import", "-i", "gap.ndjson"}, "gap"));
     CHECK(gap.status == 1);
     CHECK(gap.err ==
-          "opossum: gap.ndjson, line 2: position 3, expected 2 (an export lists positions 1, 2, "
-          "3, ... in order)\n");
+          "opossum: input file 'gap.ndjson', line 2: position 3, expected 2 (an export lists "
+          "positions 1, 2, 3, ... in order); import stopped: nothing was imported\n");
   }
 }
 

@@ -218,3 +218,90 @@ TEST_CASE("append --json reports a failure on stdout as well") {
   CHECK(std::string(conflictDoc["error"].GetString()).rfind("append condition failed", 0) == 0);
   CHECK(f.positions() == "1");
 }
+
+TEST_CASE("an import that stops part of the way says what it committed, and --resume goes on") {
+  Fixture f;
+  // Line 4 (position 4) has an empty event type, which only the append itself used to refuse.
+  std::string broken;
+  for (int p = 1; p <= 7; ++p) broken += eventLine(p, p == 4 ? "" : "Counted") + "\n";
+  opossum::test::writeWhole(f.tmp / "broken.ndjson", broken);
+
+  CliResult r = f.cli.run(f.store({"import", "-i", "broken.ndjson", "--batch", "2"}));
+  CHECK(r.status == 1);
+  CHECK(r.out == "");
+  CHECK(r.err ==
+        "opossum: input file 'broken.ndjson', line 4: event type is empty; import stopped: "
+        "committed 2 events in 1 batch before that (input lines 1..2 at positions 1..2); fix the "
+        "input and run the same import with --resume to continue after position 2\n");
+  CHECK(f.positions() == "1,2");
+
+  SECTION("--json gives the same report on stdout") {
+    CliResult again =
+        f.cli.run(f.store({"import", "-i", "broken.ndjson", "--batch", "2", "--json"}, "other"));
+    CHECK(again.status == 1);
+    auto doc = parseJson(again.out);
+    CHECK(doc["imported"].GetUint64() == 2);
+    CHECK(doc["batches"].GetUint64() == 1);
+    CHECK(doc["skipped"].GetUint64() == 0);
+    CHECK(doc["firstLine"].GetUint64() == 1);
+    CHECK(doc["lastLine"].GetUint64() == 2);
+    CHECK(doc["lastPosition"].GetUint64() == 2);
+    CHECK_FALSE(doc["complete"].GetBool());
+    CHECK(doc["failedLine"].GetUint64() == 4);
+    CHECK(again.err == "opossum: " + std::string(doc["error"].GetString()) + "\n");
+  }
+  SECTION("a store that is not empty needs --resume, which skips what is there") {
+    opossum::test::writeWhole(f.tmp / "fixed.ndjson", exportText(7));
+    CliResult refused = f.cli.run(f.store({"import", "-i", "fixed.ndjson"}));
+    CHECK(refused.status == 1);
+    CHECK(refused.err.find("holds 2 events (--resume continues an import that stopped") !=
+          std::string::npos);
+
+    CliResult resumed =
+        f.cli.run(f.store({"import", "-i", "fixed.ndjson", "--batch", "2", "--resume", "--json"}));
+    CHECK(resumed.err == "");
+    CHECK(resumed.status == 0);
+    auto doc = parseJson(resumed.out);
+    CHECK(doc["imported"].GetUint64() == 5);
+    CHECK(doc["batches"].GetUint64() == 3);
+    CHECK(doc["skipped"].GetUint64() == 2);
+    CHECK(doc["firstLine"].GetUint64() == 3);
+    CHECK(doc["lastLine"].GetUint64() == 7);
+    CHECK(doc["lastPosition"].GetUint64() == 7);
+    CHECK(doc["complete"].GetBool());
+    CHECK(f.cli.run(f.store({"export"})).out == exportText(7));
+  }
+  SECTION("--resume refuses another input") {
+    std::string other;
+    for (int p = 1; p <= 3; ++p) other += eventLine(p, "Other") + "\n";
+    CliResult wrong = f.cli.run(f.store({"import", "--resume"}), other);
+    CHECK(wrong.status == 1);
+    CHECK(wrong.err ==
+          "opossum: standard input, line 2: --resume: position 2 differs from the store's event "
+          "there (Counted in the store, Other in the input): not the input of the import that "
+          "stopped; import stopped: nothing more was imported; '" +
+              (fs::path(f.root) / "s").string() + "' still ends at position 2\n");
+    CliResult shorter = f.cli.run(f.store({"import", "--resume"}), exportText(1));
+    CHECK(shorter.status == 1);
+    CHECK(shorter.err.find("standard input ends at position 1, before the store's head 2") !=
+          std::string::npos);
+    CHECK(f.positions() == "1,2");
+  }
+  SECTION("a failure in the first batch says nothing was imported") {
+    CliResult first = f.cli.run(f.store({"import", "--batch", "5"}, "fresh"), broken);
+    CHECK(first.status == 1);
+    CHECK(first.err ==
+          "opossum: standard input, line 4: event type is empty; import stopped: nothing was "
+          "imported\n");
+  }
+}
+
+TEST_CASE("a text import reports success with the resume point") {
+  Fixture f;
+  REQUIRE(f.cli.run(f.store({"import"}), exportText(3)).status == 0);
+  CliResult resumed = f.cli.run(f.store({"import", "--resume"}), exportText(5));
+  CHECK(resumed.status == 0);
+  CHECK(resumed.out == "imported 2 events into " + (fs::path(f.root) / "s").string() +
+                           " (resumed after position 3, where the store ended)\n");
+  CHECK(f.positions() == "1,2,3,4,5");
+}

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -19,6 +20,7 @@
 
 #include "logging.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
 
 namespace opossum::detail {
 
@@ -264,6 +266,56 @@ void Section::finish(const std::vector<std::string>& known) const {
   }
 }
 
+bool startsWith(std::string_view text, std::size_t at, std::string_view prefix) {
+  return text.substr(at, prefix.size()) == prefix;
+}
+
+// Whether XML text opens more than `limit` elements inside one another. Comments, CDATA,
+// processing instructions and declarations are skipped as the parser skips them; quoted attribute
+// values may hold '>'. Never counts fewer levels than the parser would build.
+bool xmlNestsDeeperThan(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  std::size_t at = 0;
+  const auto skipPast = [&](std::string_view end) {
+    const std::size_t found = text.find(end, at);
+    at = found == std::string_view::npos ? text.size() : found + end.size();
+  };
+  while ((at = text.find('<', at)) != std::string_view::npos) {
+    if (startsWith(text, at, "<!--")) {
+      at += 4;
+      skipPast("-->");
+    } else if (startsWith(text, at, "<![CDATA[")) {
+      at += 9;
+      skipPast("]]>");
+    } else if (startsWith(text, at, "<?")) {
+      at += 2;
+      skipPast("?>");
+    } else if (startsWith(text, at, "<!")) {
+      skipPast(">");
+    } else if (startsWith(text, at, "</")) {
+      if (depth > 0) --depth;
+      skipPast(">");
+    } else {
+      char quote = 0;
+      std::size_t end = at + 1;
+      for (; end < text.size(); ++end) {
+        const char c = text[end];
+        if (quote != 0) {
+          if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+          quote = c;
+        } else if (c == '>') {
+          break;
+        }
+      }
+      const bool selfClosing = end < text.size() && text[end - 1] == '/';
+      if (!selfClosing && ++depth > limit) return true;
+      at = end;
+    }
+  }
+  return false;
+}
+
 // INI has two levels; deeper keys are written as dotted section names ([plugins.storage]), which
 // this turns into the nested tree the other formats give.
 Tree nestIniSections(const Reader& reader, const Tree& flat) {
@@ -275,7 +327,12 @@ Tree nestIniSections(const Reader& reader, const Tree& flat) {
       continue;
     }
     Tree* node = &root;
-    for (const auto& part : split(name, '.')) {
+    const std::vector<std::string> parts = split(name, '.');
+    if (parts.size() > sdk::kMaxNestingDepth) {
+      reader.fail("", "section name [" + name.substr(0, 64) + "...] nests deeper than " +
+                          std::to_string(sdk::kMaxNestingDepth) + " levels");
+    }
+    for (const auto& part : parts) {
       if (part.empty()) reader.fail(name, "bad section name [" + name + "]");
       auto it = node->find(part);
       node = it == node->not_found() ? &node->push_back({part, Tree()})->second : &it->second;
@@ -295,8 +352,24 @@ Tree parse(const Reader& reader) {
                                                        : std::string("no such file")));
   }
   if (fs::is_directory(status)) reader.fail("", "cannot read config file: it is a directory");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) reader.fail("", std::string("cannot read config file: ") + std::strerror(errno));
+  std::ifstream stream(file, std::ios::binary);
+  if (!stream) reader.fail("", std::string("cannot read config file: ") + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << stream.rdbuf();
+  if (stream.bad())
+    reader.fail("", std::string("cannot read config file: ") + std::strerror(errno));
+  const std::string text = std::move(buffer).str();
+
+  // Boost's JSON and XML parsers recurse per level, and so do copying and destroying the tree.
+  const bool tooDeep = reader.format() == Format::json
+                           ? sdk::jsonNestsDeeperThan(text, sdk::kMaxNestingDepth)
+                       : reader.format() == Format::xml
+                           ? xmlNestsDeeperThan(text, sdk::kMaxNestingDepth)
+                           : false;  // INI: nesting comes from section names, checked below
+  if (tooDeep) {
+    reader.fail("", "nests deeper than " + std::to_string(sdk::kMaxNestingDepth) + " levels");
+  }
+  std::istringstream in(text);
 
   Tree tree;
   const char* formatName = "JSON";

@@ -3,11 +3,12 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "opossum/sdk/nesting.hpp"
+
 namespace opossum::detail {
 
 namespace {
 
-// Null handler: validates JSON without building a document.
 // Validates JSON without building a document. Strings are checked after unescaping: the
 // reader accepts an escaped lone surrogate ("\udc00"), which is not Unicode and could not be
 // stored as UTF-8.
@@ -41,13 +42,18 @@ void checkPayload(const std::string& json, const std::string& prefix) {
   if (start == std::string::npos || json[start] != '{') {
     throw InvalidArgumentError(prefix + "payload must be a JSON object");
   }
+  // Every later reader of the payload (serializers, applications' DOMs) may recurse per level.
+  if (sdk::jsonNestsDeeperThan(json, sdk::kMaxNestingDepth)) {
+    throw InvalidArgumentError(prefix + "payload nests arrays and objects deeper than " +
+                               std::to_string(sdk::kMaxNestingDepth) + " levels");
+  }
   rapidjson::Reader reader;
   rapidjson::StringStream stream(json.c_str());
   PayloadChecker handler;
-  // Strict UTF-8, and the whole text must be one value.
+  // Strict UTF-8, and the whole text must be one value; iterative, so the stack stays flat.
   auto result =
-      reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(
-          stream, handler);
+      reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag |
+                   rapidjson::kParseIterativeFlag>(stream, handler);
   if (handler.badString) {
     throw InvalidArgumentError(prefix +
                                "payload has a string that is not Unicode (a lone "

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
 #include "opossum/sdk/options.hpp"
 
 namespace opossum::plugins::cbor {
@@ -371,6 +372,11 @@ void encodePayload(Encoder& out, std::string_view payload) {
   if (first == std::string_view::npos || payload[first] != '{') {
     throw InvalidArgumentError("the event payload is not a JSON object");
   }
+  // Readers of the payload may recurse per level (libcbor's cbor_load and cbor_decref do).
+  if (sdk::jsonNestsDeeperThan(payload, sdk::kMaxNestingDepth)) {
+    throw InvalidArgumentError("the event payload nests arrays and objects deeper than " +
+                               std::to_string(sdk::kMaxNestingDepth) + " levels");
+  }
   PayloadEncoder handler(out);
   rj::MemoryStream stream(payload.data(), payload.size());
   rj::Reader reader;
@@ -395,7 +401,8 @@ void encodeText(Encoder& out, std::string_view text, const char* what) {
 // ---------------------------------------------------------------------------------------------
 // Reading: libcbor's streaming decoder reports one data item head at a time; CborReader keeps its
 // own stack of open containers, so the nesting depth of a file is bounded by memory, not the C
-// stack.
+// stack. The payload's depth is limited still, as when writing: what it decodes to is JSON that
+// other readers may parse recursively.
 
 enum class Kind { uint, negint, text, bytes, array, map, tag, floating, boolean, null, other };
 
@@ -628,9 +635,18 @@ class CborReader {
   }
 
   void openPayload(const Item& item) {
+    if (!deeper()) return;
     payloadWriter_.StartObject();
     levels_.push_back({Frame::payloadMap, item.number});
     if (item.number == 0) completed();
+  }
+
+  // One more map or array inside the payload.
+  bool deeper() {
+    if (++payloadDepth_ <= sdk::kMaxNestingDepth) return true;
+    fail("the payload nests maps and arrays deeper than " + std::to_string(sdk::kMaxNestingDepth) +
+         " levels");
+    return false;
   }
 
   void payloadValue(const Item& item) {
@@ -663,6 +679,7 @@ class CborReader {
       case Kind::map:
         return openPayload(item);
       case Kind::array:
+        if (!deeper()) return;
         payloadWriter_.StartArray();
         levels_.push_back({Frame::payloadArray, item.number});
         if (item.number == 0) completed();
@@ -759,9 +776,11 @@ class CborReader {
           break;
         case Frame::payloadMap:
           payloadWriter_.EndObject();
+          --payloadDepth_;
           break;
         case Frame::payloadArray:
           payloadWriter_.EndArray();
+          --payloadDepth_;
           break;
         default:
           break;
@@ -784,6 +803,7 @@ class CborReader {
   rj::StringBuffer payload_;
   rj::Writer<rj::StringBuffer> payloadWriter_;
   std::vector<Level> levels_;
+  std::size_t payloadDepth_ = 0;  // maps and arrays of the payload open now
   bool magicSeen_ = false;
   bool done_ = false;
   unsigned topSeen_ = 0, metadataSeen_ = 0;

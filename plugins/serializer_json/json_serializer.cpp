@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
 #include "opossum/sdk/options.hpp"
 
 namespace opossum::plugins::json {
@@ -35,7 +36,8 @@ class Writer : public rj::Writer<rj::StringBuffer> {
 };
 
 // Numbers stay text so the payload keeps their exact spelling (no double rounding, no int/double
-// change); iterative parsing keeps deeply nested garbage from exhausting the stack.
+// change); iterative parsing keeps deeply nested garbage from exhausting the stack, and the
+// payload's depth is limited still (sdk::kMaxNestingDepth) because its readers may recurse.
 constexpr unsigned kParseFlags =
     rj::kParseNumbersAsStringsFlag | rj::kParseIterativeFlag | rj::kParseValidateEncodingFlag;
 
@@ -52,6 +54,11 @@ std::string quoted(std::string_view text) {
   }
   if (text.size() > kMax) out += "...";
   return out + "'";
+}
+
+std::string tooDeepMessage() {
+  return "the event payload nests arrays and objects deeper than " +
+         std::to_string(sdk::kMaxNestingDepth) + " levels";
 }
 
 std::string parseErrorMessage(const rj::ParseResult& result) {
@@ -82,6 +89,9 @@ void writePayload(Writer& writer, std::string_view payload) {
   std::size_t first = payload.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || payload[first] != '{') {
     throw InvalidArgumentError("the event payload is not a JSON object");
+  }
+  if (sdk::jsonNestsDeeperThan(payload, sdk::kMaxNestingDepth)) {
+    throw InvalidArgumentError(tooDeepMessage());
   }
   rj::MemoryStream stream(payload.data(), payload.size());
   rj::Reader reader;
@@ -171,7 +181,7 @@ class EventReader {
 
   bool StartObject() {
     if (inPayload()) {
-      ++depth_;
+      if (!deeper()) return false;
       return payloadWriter_.StartObject();
     }
     switch (state_) {
@@ -246,7 +256,7 @@ class EventReader {
 
   bool StartArray() {
     if (inPayload()) {
-      ++depth_;
+      if (!deeper()) return false;
       return payloadWriter_.StartArray();
     }
     if (state_ == State::top && member_ == Member::tags) {
@@ -290,6 +300,13 @@ class EventReader {
                             kMetadataBit = 16;
 
   bool inPayload() const { return depth_ > 0; }
+
+  // One more level inside the payload; a file nested deeper than any payload the store writes
+  // is refused.
+  bool deeper() {
+    if (static_cast<std::size_t>(++depth_) > sdk::kMaxNestingDepth) return fail(tooDeepMessage());
+    return true;
+  }
 
   bool fail(std::string message) {
     error_ = std::move(message);

@@ -12,6 +12,7 @@
 
 #include "opossum/errors.hpp"
 #include "opossum/sdk/checksum.hpp"
+#include "opossum/sdk/nesting.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -46,12 +47,16 @@ std::optional<std::string> readWhole(ReadText readText) {
   }
 }
 
+}  // namespace
+
 Ledger parseLedger(const std::string& text, const std::filesystem::path& path) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
   auto bad = [&](const char* what) {
     return CorruptionError("ledger '" + path.string() + "' is damaged: " + what);
   };
+  // The ledger nests nothing; the DOM parser below recurses per level of damaged nesting.
+  if (sdk::jsonNestsDeeperThan(text, 1)) throw bad("it holds nested arrays or objects");
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) throw bad("not a JSON object");
   if (!checksumHolds(text)) throw bad("its checksum does not match");
   auto member = [&](const char* name) -> const rapidjson::Value& {
@@ -92,6 +97,8 @@ Ledger parseLedger(const std::string& text, const std::filesystem::path& path) {
   if (ledger.materialized > ledger.position) throw bad("'materialized' exceeds 'position'");
   return ledger;
 }
+
+namespace {
 
 std::string ledgerText(const Ledger& ledger) {
   rapidjson::StringBuffer buffer;

@@ -30,6 +30,9 @@ struct Ledger {
   friend bool operator==(const Ledger&, const Ledger&) = default;
 };
 
+// The ledger that `text` (the file's bytes) holds; CorruptionError naming `path` when it cannot be
+// parsed or its checksum does not match.
+Ledger parseLedger(const std::string& text, const std::filesystem::path& path);
 // nullopt when the file does not exist; CorruptionError when it cannot be parsed.
 std::optional<Ledger> readLedger(sdk::FileSystem& fs, const std::filesystem::path& path);
 void writeLedger(sdk::FileSystem& fs, const std::filesystem::path& path, const Ledger& ledger,

@@ -402,15 +402,14 @@ TEST_CASE("cbor serializer names what is wrong in a damaged file", "[cbor]") {
   REQUIRE(serializer.deserialize(fileWithPayload(map(0))).position == 1);
 }
 
-TEST_CASE("cbor serializer reads deeply nested payloads without recursion", "[cbor]") {
+TEST_CASE("cbor serializer refuses deeply nested payloads without recursion", "[cbor]") {
   const CborSerializer serializer;
   constexpr int kDepth = 200000;
   std::string payload = map(1) + text("a");
   for (int i = 0; i < kDepth; ++i) payload += array(1);
   payload += cborUint(1);
-  const SequencedEvent e = serializer.deserialize(fileWithPayload(payload));
-  CHECK(e.event.event ==
-        "{\"a\":" + std::string(kDepth, '[') + "1" + std::string(kDepth, ']') + "}");
+  CHECK_THROWS_WITH(serializer.deserialize(fileWithPayload(payload)),
+                    Catch::Contains("deeper than 512 levels"));
   // Truncated just as deep: an error, not a crash.
   std::string truncated = fileWithPayload(payload);
   truncated.resize(truncated.size() - 40);

@@ -171,7 +171,8 @@ void runRead(const ReadArgs& args) {
   requireExistingStore(config);
   auto store = openEventStore(config);
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  if (args.store.json)
+    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
   if (args.descending || args.max) {
     for (const auto& event :
          store->read(query, ReadOptions{args.descending, args.from, args.max})) {
@@ -202,7 +203,8 @@ void runLast(const LastArgs& args) {
   auto event = store->readLast(query, {});
   if (!event) return;
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  if (args.store.json)
+    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
   printEvent(*event, codec.get());
 }
 
@@ -249,7 +251,7 @@ void appendLines(const AppendArgs& args) {
   const std::string source =
       file.is_open() ? "input file '" + args.file + "'" : std::string("standard input");
 
-  EventCodec codec(config);
+  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
   EventLineReader reader(codec, in, source, false);
   std::vector<NewEvent> events;
   try {
@@ -316,7 +318,8 @@ void runTail(const TailArgs& args) {
 
   auto store = openEventStore(config);
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json) codec = std::make_unique<EventCodec>(config);
+  if (args.store.json)
+    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
   Position seen = args.from ? *args.from : store->storage().head();
   while (!stopRequested) {
     // Everything up to the head read before the query has been seen once the page is not full.

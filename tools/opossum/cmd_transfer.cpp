@@ -27,7 +27,7 @@ void runExport(const ExportArgs& args) {
   auto config = resolveConfig(args.store);
   requireExistingStore(config);
   auto store = openEventStore(config);
-  EventCodec codec(config);
+  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
   std::ofstream file;
   const bool toFile = !args.output.empty() && args.output != "-";
   if (toFile) {
@@ -182,7 +182,7 @@ void runImport(const ImportArgs& args) {
   const std::string source =
       fromFile ? "input file '" + args.input + "'" : std::string("standard input");
 
-  EventCodec codec(config);
+  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
   auto store = openEventStore(config);
   const std::string where = storeDirectory(config).string();
   ImportReport report;

@@ -8,7 +8,7 @@
 #include <rapidjson/error/en.h>
 
 #include "opossum/errors.hpp"
-#include "store_access.hpp"
+#include "opossum/sdk/nesting.hpp"
 #include "validation.hpp"
 
 namespace opossum::cli {
@@ -58,8 +58,7 @@ std::string word(const std::string& text) { return plainWord(text) ? text : json
 
 }  // namespace
 
-EventCodec::EventCodec(const detail::StoreConfig& config)
-    : json_(createSerializer(config, detail::PluginChoice{"json", std::nullopt, {}})) {}
+EventCodec::EventCodec(std::shared_ptr<sdk::Serializer> json) : json_(std::move(json)) {}
 
 std::string EventCodec::toJsonLine(const SequencedEvent& event) const {
   std::string text = json_->serialize(event);
@@ -68,6 +67,12 @@ std::string EventCodec::toJsonLine(const SequencedEvent& event) const {
 }
 
 SequencedEvent EventCodec::fromJsonLine(std::string_view line, bool requirePosition) const {
+  // The DOM below recurses per level while parsing and destroying; the payload sits one level
+  // inside the line.
+  if (sdk::jsonNestsDeeperThan(line, sdk::kMaxNestingDepth + 1)) {
+    throw InvalidArgumentError("the event payload nests arrays and objects deeper than " +
+                               std::to_string(sdk::kMaxNestingDepth) + " levels");
+  }
   rapidjson::Document doc;
   doc.Parse(line.data(), line.size());
   if (doc.HasParseError()) {

@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "config.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/sdk/serializer.hpp"
 #include "opossum/types.hpp"
@@ -20,7 +19,8 @@ namespace opossum::cli {
 
 class EventCodec {
  public:
-  explicit EventCodec(const detail::StoreConfig& config);
+  // `json`: the "json" serializer (the plugin, or its class where it is linked in).
+  explicit EventCodec(std::shared_ptr<sdk::Serializer> json);
 
   // {"position":..,"eventType":..,"event":{..},"tags":[..],"metadata":{..}} without newline.
   std::string toJsonLine(const SequencedEvent& event) const;

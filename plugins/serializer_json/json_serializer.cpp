@@ -152,6 +152,7 @@ class EventReader {
   }
 
   bool String(const char* text, rj::SizeType length, bool copy) {
+    if (!unicode(text, length)) return false;
     if (inPayload()) return payloadWriter_.String(text, length, copy);
     switch (state_) {
       case State::top:
@@ -211,6 +212,7 @@ class EventReader {
   }
 
   bool Key(const char* text, rj::SizeType length, bool copy) {
+    if (!unicode(text, length)) return false;
     if (inPayload()) return payloadWriter_.Key(text, length, copy);
     const std::string_view key(text, length);
     switch (state_) {
@@ -300,6 +302,15 @@ class EventReader {
                             kMetadataBit = 16;
 
   bool inPayload() const { return depth_ > 0; }
+
+  // The reader validates the file's bytes but decodes an escaped lone surrogate ("\udc00") into
+  // bytes that are not UTF-8; no event the store writes holds one.
+  bool unicode(const char* text, rj::SizeType length) {
+    if (sdk::isValidUtf8({text, length})) return true;
+    return fail(
+        "a string holds an unpaired UTF-16 surrogate escape (\\ud800 to \\udfff), which "
+        "is not Unicode text");
+  }
 
   // One more level inside the payload; a file nested deeper than any payload the store writes
   // is refused.

@@ -138,6 +138,14 @@ TEST_CASE("json serializer names what is wrong in a damaged file", "[json]") {
       {file(head + R"(,"position":2)"), "'position' appears twice"},
       {file(head + R"(,"extra":true)"), "unknown member 'extra'"},
       {file(R"("position":1,"eventType":"\xff","event":{})"), "not valid JSON"},
+      // Escaped lone low surrogates decode to bytes that are not UTF-8, anywhere in the file (the
+      // reader itself refuses a high one without its pair).
+      {file(R"("position":1,"eventType":"\udc00","event":{})"), "unpaired UTF-16 surrogate"},
+      {file(head + R"(,"tags":[{"key":"k","value":"a\udc00"}])"), "unpaired UTF-16 surrogate"},
+      {file(head + R"(,"metadata":{"userId":"\udfff"})"), "unpaired UTF-16 surrogate"},
+      {file(R"("position":1,"eventType":"T","event":{"\udfffx":1})"), "unpaired UTF-16 surrogate"},
+      {file(R"("position":1,"eventType":"T","event":{"a":["\udc00"]})"),
+       "unpaired UTF-16 surrogate"},
       {file(head) + "\n" + std::string(1, '\0') + "x", "after the event object"},
       {file(head) + "{}", "not valid JSON"},
   };
@@ -146,8 +154,10 @@ TEST_CASE("json serializer names what is wrong in a damaged file", "[json]") {
     REQUIRE_THROWS_AS(serializer.deserialize(bytes), CorruptionError);
     REQUIRE_THROWS_WITH(serializer.deserialize(bytes), Catch::Contains(message));
   }
-  // The control case: the same envelope is fine.
+  // The control cases: the same envelope is fine, and so is an escaped surrogate pair.
   REQUIRE(serializer.deserialize(file(head + kEnvelopeTail)).position == 1);
+  REQUIRE(serializer.deserialize(file(R"("position":1,"eventType":"\ud83d\ude00","event":{})"))
+              .event.eventType == "\xf0\x9f\x98\x80");
 }
 
 TEST_CASE("json serializer refuses what it could not read back", "[json]") {

@@ -159,10 +159,8 @@ std::vector<Position> positionRange(Position from, Position bound, bool descendi
 }
 
 std::vector<Position> parsePostingFile(std::string_view content, std::string_view header,
-                                       Position bound, const std::filesystem::path& path,
-                                       bool* torn) {
+                                       Position bound, const std::filesystem::path& path) {
   std::vector<Position> result;
-  if (torn) *torn = !content.empty() && content.back() != '\n';
   std::size_t headerEnd = content.find('\n');
   if (headerEnd == std::string_view::npos) return result;  // empty, or a header being written
   if (content.substr(0, headerEnd + 1) != header) {

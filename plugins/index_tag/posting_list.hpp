@@ -38,9 +38,7 @@ std::vector<Position> positionRange(Position from, Position bound, bool descendi
 // belong to an append in flight and are left out, as are a torn last line and garbage after the
 // last entry <= bound. Throws CorruptionError (naming `path`) for a foreign header, entries out of
 // order, or garbage before an entry <= bound. An empty file or a torn header gives no entries.
-// `torn`, when given, tells whether the content ends with a line without its newline.
 std::vector<Position> parsePostingFile(std::string_view content, std::string_view header,
-                                       Position bound, const std::filesystem::path& path,
-                                       bool* torn = nullptr);
+                                       Position bound, const std::filesystem::path& path);
 
 }  // namespace opossum::plugins::tag_index

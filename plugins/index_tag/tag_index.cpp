@@ -159,17 +159,16 @@ namespace {
 
 // A posting file's entries <= base (the rest may be missing or partial), then the tail's.
 // `missing` is called when the file does not exist or has no header line (lists appear whole,
-// by rename), `torn` when its last line has no newline.
-template <class Map, class Key, class Missing, class Torn>
+// by rename). A torn or garbage tail is no sign of damage: a power loss leaves such tails after
+// the mark, and the next materialize() cuts them.
+template <class Map, class Key, class Missing>
 std::vector<Position> loadList(sdk::FileSystem& files, const fs::path& path,
                                const std::string& header, Position base, const Map& tail,
-                               const Key& key, Missing missing, Torn torn) {
+                               const Key& key, Missing missing) {
   auto content = files.readFile(path);
   if (!content || content->find('\n') == std::string::npos) missing();
-  bool tornLine = false;
   std::vector<Position> list =
-      content ? parsePostingFile(*content, header, base, path, &tornLine) : std::vector<Position>{};
-  if (tornLine) torn(path);
+      content ? parsePostingFile(*content, header, base, path) : std::vector<Position>{};
   if (auto it = tail.find(key); it != tail.end()) {
     list.insert(list.end(), it->second.begin(), it->second.end());
   }
@@ -183,18 +182,14 @@ void TagIndex::loadLocked(const Query& query) {
     for (const auto& type : item.eventTypes) {
       if (types_.count(type) > 0) continue;
       const fs::path relative = typeFilePath(type);
-      types_.emplace(type, loadList(
-                               *fileSystem_, directory_ / relative, typeHeader(type), base_,
-                               tailTypes_, type, [&] { checkMissingLocked(relative); },
-                               [&](const fs::path& p) { checkTornLocked(p); }));
+      types_.emplace(type, loadList(*fileSystem_, directory_ / relative, typeHeader(type), base_,
+                                    tailTypes_, type, [&] { checkMissingLocked(relative); }));
     }
     for (const auto& tag : item.tags) {
       if (tags_.count(tag) > 0) continue;
       const fs::path relative = tagFilePath(tag);
-      tags_.emplace(tag, loadList(
-                             *fileSystem_, directory_ / relative, tagHeader(tag), base_, tailTags_,
-                             tag, [&] { checkMissingLocked(relative); },
-                             [&](const fs::path& p) { checkTornLocked(p); }));
+      tags_.emplace(tag, loadList(*fileSystem_, directory_ / relative, tagHeader(tag), base_,
+                                  tailTags_, tag, [&] { checkMissingLocked(relative); }));
     }
   }
 }
@@ -206,21 +201,6 @@ void TagIndex::checkMissingLocked(const fs::path& relative) {
     throw CorruptionError("index file '" + (directory_ / relative).string() +
                           "' is missing, but it listed position " + std::to_string(*first) + " (" +
                           kListsFile.string() + "); the index must be rebuilt ('opossum reindex')");
-  }
-}
-
-void TagIndex::checkTornLocked(const fs::path& path) {
-  // Only a materialize() at work (or one a crash interrupted) leaves a line half written, and
-  // its mark then says so (W > P); otherwise an entry was cut off.
-  Mark mark = readMark();
-  auto again = fileSystem_->readFile(path);  // a materialize() may have finished meanwhile
-  if (mark.writing == mark.posted && again && !again->empty() && again->back() != '\n') {
-    throw CorruptionError("index file '" + path.string() +
-                          "' ends with a line cut short, and no writing of the index is under way "
-                          "(" +
-                          kMarkFile.string() +
-                          "); the index must be rebuilt ('opossum "
-                          "reindex')");
   }
 }
 

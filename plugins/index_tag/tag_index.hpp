@@ -104,9 +104,6 @@ class TagIndex : public sdk::Index {
   // Throws CorruptionError when the posting file `relative` is missing but should list entries
   // <= base_ (the registry recorded it with such a first position).
   void checkMissingLocked(const std::filesystem::path& relative);
-  // Throws CorruptionError when a posting file ends with a torn line though no materialize() is
-  // at work or was interrupted (the mark's W equals its P).
-  void checkTornLocked(const std::filesystem::path& path);
   // Records the posting files of a store made before the registry existed (listing the folders).
   void seedRegistry();
   void writeMark(const Mark& mark);

@@ -366,7 +366,8 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
     // (a checkpoint, a tag migration), so files are complete up to `base` and the record of
     // base + 1 is at offset 0, whatever mark a lost ledger update had published.
     ledger.materialized = records.empty() ? done : base;
-    ledger.materializedOffset = 0;
+    // Without records every file is written, and the next record goes where the ledger says.
+    ledger.materializedOffset = records.empty() ? journalEnd : 0;
   }
   ledger.materialized = std::min(ledger.materialized, done);
   ledger.bootId = currentBootId();

@@ -10,6 +10,7 @@
 
 #include "opossum/errors.hpp"
 #include "opossum/sdk/file_names.hpp"
+#include "opossum/sdk/nesting.hpp"
 
 namespace opossum::detail {
 
@@ -88,6 +89,11 @@ std::string opLine(const Op& op) {
 }  // namespace
 
 std::string compactJson(std::string_view json, const std::string& what) {
+  // The reader recurses once per level.
+  if (sdk::jsonNestsDeeperThan(json, sdk::kMaxNestingDepth)) {
+    throw InvalidArgumentError(what + " nests arrays and objects deeper than " +
+                               std::to_string(sdk::kMaxNestingDepth) + " levels");
+  }
   rapidjson::StringBuffer buffer;
   Writer writer(buffer);
   CompactHandler handler(writer);
@@ -145,6 +151,10 @@ std::optional<StateEntry> Generation::readState(const std::string& stem) {
     return CorruptionError("projection '" + settings_.projection + "': state file '" +
                            path.string() + "' " + why);
   };
+  // A state nested within its key's record: a little deeper than a state may be.
+  if (sdk::jsonNestsDeeperThan(*text, sdk::kMaxNestingDepth + 4)) {
+    throw corrupt("nests deeper than any state the store writes");
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text->c_str(), text->size());
   if (doc.HasParseError()) {
@@ -358,6 +368,9 @@ void Generation::redo(const std::string& journal) {
     std::string line = journal.substr(lineStart, lineEnd - lineStart);
     lineStart = lineEnd + 1;
     ++lineNumber;
+    if (sdk::jsonNestsDeeperThan(line, sdk::kMaxNestingDepth + 4)) {
+      throw corrupt("line " + std::to_string(lineNumber) + " nests deeper than the store writes");
+    }
     rapidjson::Document doc;
     doc.Parse(line.c_str(), line.size());
     if (doc.HasParseError()) throw corrupt("line " + std::to_string(lineNumber) + " is not JSON");

@@ -10,6 +10,7 @@
 
 #include "event_store.hpp"
 #include "opossum/sdk/file_names.hpp"
+#include "opossum/sdk/nesting.hpp"
 #include "projection_plugins.hpp"
 #include "validation.hpp"
 
@@ -98,7 +99,8 @@ std::optional<rapidjson::Document> readRecord(sdk::FileSystem& fs, const fs::pat
   auto text = fs.readFile(path);
   if (!text) return std::nullopt;
   rapidjson::Document doc;
-  doc.Parse(text->c_str(), text->size());
+  // Records are flat; a deeply nested one is damage, and must not exhaust the parser's stack.
+  if (!sdk::jsonNestsDeeperThan(*text, 8)) doc.Parse(text->c_str(), text->size());
   bool ok = !doc.HasParseError() && doc.IsObject() && doc.HasMember("format") &&
             doc["format"].IsString() && std::string(doc["format"].GetString()) == format &&
             readUnsigned(doc, "version") == kRecordVersion;

@@ -1,5 +1,7 @@
 #include "list_registry.hpp"
 
+#include <limits>
+
 #include "index_file_names.hpp"
 #include "line_format.hpp"
 
@@ -19,6 +21,27 @@ std::optional<std::pair<Position, std::string>> parseListRecord(std::string_view
   auto first = parsePosition(line.substr(0, space));
   if (!first) return std::nullopt;
   return std::make_pair(*first, std::string(line.substr(space + 1)));
+}
+
+std::string formatCountRecord(const ListCount& count, const std::filesystem::path& relative) {
+  return "#" + std::to_string(count.mark) + " " + std::to_string(count.count) + " " +
+         relative.generic_string() + "\n";
+}
+
+std::optional<std::pair<ListCount, std::string>> parseCountRecord(std::string_view line) {
+  if (line.empty() || line.front() != '#') return std::nullopt;
+  line.remove_prefix(1);
+  auto space = line.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  auto mark = parsePosition(line.substr(0, space));
+  line.remove_prefix(space + 1);
+  space = line.find(' ');
+  if (!mark || space == std::string_view::npos || space + 1 == line.size()) return std::nullopt;
+  // A count of 0 is valid here, unlike a position.
+  auto count = line.substr(0, space) == "0" ? std::optional<Position>(0)
+                                            : parsePosition(line.substr(0, space));
+  if (!count) return std::nullopt;
+  return std::make_pair(ListCount{*mark, *count}, std::string(line.substr(space + 1)));
 }
 
 ListRegistry::ListRegistry(std::shared_ptr<sdk::FileSystem> files, std::filesystem::path path)
@@ -42,6 +65,7 @@ std::optional<Position> ListRegistry::first(const std::filesystem::path& relativ
 }
 
 void ListRegistry::catchUpLocked() {
+  if (reader_ && reader_->replaced()) forgetLocked();  // rewritten by a recovery elsewhere
   if (!reader_) {
     reader_ = files_->openReadable(path_);
     if (!reader_) return;
@@ -56,17 +80,41 @@ void ListRegistry::catchUpLocked() {
     if (end == std::string::npos) break;  // a record being written
     std::string_view line(data.data() + at, end - at);
     // A damaged record only weakens the check; it must never make the index refuse to answer.
-    if (auto record = parseListRecord(line)) first_[record->second] = record->first;
+    if (auto counted = parseCountRecord(line)) {
+      counts_[counted->second] = counted->first;
+    } else if (auto record = parseListRecord(line)) {
+      first_[record->second] = record->first;
+    }
     at = end + 1;
   }
   offset_ += at;
 }
 
+std::optional<ListCount> ListRegistry::count(const std::filesystem::path& relative) {
+  std::lock_guard guard(mutex_);
+  catchUpLocked();
+  auto it = counts_.find(relative.generic_string());
+  if (it == counts_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ListRegistry::recordCounts(
+    const std::vector<std::pair<ListCount, std::filesystem::path>>& counts) {
+  if (counts.empty()) return;
+  std::string lines;
+  for (const auto& [count, relative] : counts) lines += formatCountRecord(count, relative);
+  append(std::move(lines));
+}
+
 void ListRegistry::record(const std::vector<std::pair<Position, std::filesystem::path>>& lists) {
   if (lists.empty()) return;
-  std::lock_guard guard(mutex_);
   std::string lines;
   for (const auto& [first, relative] : lists) lines += formatListRecord(first, relative);
+  append(std::move(lines));
+}
+
+void ListRegistry::append(std::string lines) {
+  std::lock_guard guard(mutex_);
   files_->createDirectories(path_.parent_path());
   auto writer = files_->openWritable(path_, sdk::OpenMode::append);
   if (writer->size() == 0) lines.insert(0, listsHeader());
@@ -75,6 +123,15 @@ void ListRegistry::record(const std::vector<std::pair<Position, std::filesystem:
 
 void ListRegistry::keepUpTo(Position bound) {
   std::lock_guard guard(mutex_);
+  rewriteLocked(bound, true);
+}
+
+void ListRegistry::dropCounts() {
+  std::lock_guard guard(mutex_);
+  rewriteLocked(std::numeric_limits<Position>::max(), false);
+}
+
+void ListRegistry::rewriteLocked(Position bound, bool counts) {
   if (!existsLocked()) return;
   forgetLocked();
   catchUpLocked();
@@ -83,6 +140,13 @@ void ListRegistry::keepUpTo(Position bound) {
   for (const auto& [path, first] : first_) {
     if (first <= bound) {
       text += formatListRecord(first, path);
+    } else {
+      dropped = true;
+    }
+  }
+  for (const auto& [path, count] : counts_) {
+    if (counts && count.mark <= bound) {
+      text += formatCountRecord(count, path);
     } else {
       dropped = true;
     }
@@ -101,6 +165,7 @@ void ListRegistry::forgetLocked() {
   reader_.reset();
   offset_ = 0;
   first_.clear();
+  counts_.clear();
 }
 
 }  // namespace opossum::plugins::tag_index

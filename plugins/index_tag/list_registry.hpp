@@ -2,6 +2,8 @@
 // append-only, one "<first> <path>" line per file created). A posting file that is missing
 // although the mark covers its first position was deleted, not never written: the index then
 // refuses to answer rather than answer without it (an append condition would pass).
+// "#<mark> <count> <path>" lines record how many entries <= mark a list held when a materialize()
+// moved the mark there, so that entries cut off a list are noticed too.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,14 @@ std::string formatListRecord(Position first, const std::filesystem::path& relati
 // The record of one line (without '\n'); nullopt when it is not one.
 std::optional<std::pair<Position, std::string>> parseListRecord(std::string_view line);
 
+// How many entries <= mark a list held.
+struct ListCount {
+  Position mark = 0;
+  std::uint64_t count = 0;
+};
+std::string formatCountRecord(const ListCount& count, const std::filesystem::path& relative);
+std::optional<std::pair<ListCount, std::string>> parseCountRecord(std::string_view line);
+
 // Thread-safe.
 class ListRegistry {
  public:
@@ -39,12 +49,18 @@ class ListRegistry {
   // The first position last recorded for `relative`, after reading what was appended since the
   // last call; nullopt when the file was never recorded.
   std::optional<Position> first(const std::filesystem::path& relative);
+  // The last count recorded for `relative`, if any.
+  std::optional<ListCount> count(const std::filesystem::path& relative);
+  void recordCounts(const std::vector<std::pair<ListCount, std::filesystem::path>>& counts);
   // Appends records, creating the file with its header (not synced: the storage's checkpoints
   // sync the folder, and a record lost with its file is harmless).
   void record(const std::vector<std::pair<Position, std::filesystem::path>>& lists);
   // Drops the records of files whose first position is after `bound` (atomically replaced):
   // recovery cut such files away, and positions after `bound` may come again with other tags.
   void keepUpTo(Position bound);
+  // Drops every count record (after a crash or a power loss, records and list entries may have
+  // survived unevenly): counts are taken from the files again as lists are next written.
+  void dropCounts();
   // Forgets what was read (the folder was replaced).
   void forget();
 
@@ -52,6 +68,7 @@ class ListRegistry {
   bool existsLocked();
   void catchUpLocked();
   void forgetLocked();
+  void rewriteLocked(Position bound, bool counts);
 
   std::mutex mutex_;
   std::shared_ptr<sdk::FileSystem> files_;
@@ -59,6 +76,8 @@ class ListRegistry {
   std::unique_ptr<sdk::ReadableFile> reader_;
   std::uint64_t offset_ = 0;
   std::unordered_map<std::string, Position> first_;
+  std::unordered_map<std::string, ListCount> counts_;
+  void append(std::string lines);
 };
 
 }  // namespace opossum::plugins::tag_index

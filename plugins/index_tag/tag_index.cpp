@@ -161,14 +161,16 @@ namespace {
 // `missing` is called when the file does not exist or has no header line (lists appear whole,
 // by rename). A torn or garbage tail is no sign of damage: a power loss leaves such tails after
 // the mark, and the next materialize() cuts them.
-template <class Map, class Key, class Missing>
+// `check` is given the file's entries.
+template <class Map, class Key, class Missing, class Check>
 std::vector<Position> loadList(sdk::FileSystem& files, const fs::path& path,
                                const std::string& header, Position base, const Map& tail,
-                               const Key& key, Missing missing) {
+                               const Key& key, Missing missing, Check check) {
   auto content = files.readFile(path);
   if (!content || content->find('\n') == std::string::npos) missing();
   std::vector<Position> list =
       content ? parsePostingFile(*content, header, base, path) : std::vector<Position>{};
+  check(list);
   if (auto it = tail.find(key); it != tail.end()) {
     list.insert(list.end(), it->second.begin(), it->second.end());
   }
@@ -182,14 +184,18 @@ void TagIndex::loadLocked(const Query& query) {
     for (const auto& type : item.eventTypes) {
       if (types_.count(type) > 0) continue;
       const fs::path relative = typeFilePath(type);
-      types_.emplace(type, loadList(*fileSystem_, directory_ / relative, typeHeader(type), base_,
-                                    tailTypes_, type, [&] { checkMissingLocked(relative); }));
+      types_.emplace(type, loadList(
+                               *fileSystem_, directory_ / relative, typeHeader(type), base_,
+                               tailTypes_, type, [&] { checkMissingLocked(relative); },
+                               [&](const auto& entries) { checkCountLocked(relative, entries); }));
     }
     for (const auto& tag : item.tags) {
       if (tags_.count(tag) > 0) continue;
       const fs::path relative = tagFilePath(tag);
-      tags_.emplace(tag, loadList(*fileSystem_, directory_ / relative, tagHeader(tag), base_,
-                                  tailTags_, tag, [&] { checkMissingLocked(relative); }));
+      tags_.emplace(tag, loadList(
+                             *fileSystem_, directory_ / relative, tagHeader(tag), base_, tailTags_,
+                             tag, [&] { checkMissingLocked(relative); },
+                             [&](const auto& entries) { checkCountLocked(relative, entries); }));
     }
   }
 }
@@ -201,6 +207,21 @@ void TagIndex::checkMissingLocked(const fs::path& relative) {
     throw CorruptionError("index file '" + (directory_ / relative).string() +
                           "' is missing, but it listed position " + std::to_string(*first) + " (" +
                           kListsFile.string() + "); the index must be rebuilt ('opossum reindex')");
+  }
+}
+
+void TagIndex::checkCountLocked(const fs::path& relative, const std::vector<Position>& entries) {
+  if (base_ == 0) return;
+  auto recorded = registry_.count(relative);
+  if (!recorded || recorded->mark > base_) return;
+  auto held = static_cast<std::uint64_t>(
+      std::upper_bound(entries.begin(), entries.end(), recorded->mark) - entries.begin());
+  if (held != recorded->count) {
+    throw CorruptionError("index file '" + (directory_ / relative).string() + "' lists " +
+                          std::to_string(held) + " position(s) up to " +
+                          std::to_string(recorded->mark) + ", but it held " +
+                          std::to_string(recorded->count) + " (" + kListsFile.string() +
+                          "); the index must be rebuilt ('opossum reindex')");
   }
 }
 
@@ -611,6 +632,27 @@ void TagIndex::materialize(Position upTo) {
     if (writable->size() == 0) file.lines.insert(0, file.header);
     writable->append(file.lines);
   }
+  // How many entries each list holds now, so that entries cut off later are noticed. A list not
+  // touched since its last record gained nothing meanwhile.
+  std::vector<std::pair<ListCount, fs::path>> counts;
+  for (const auto& [path, file] : pending) {
+    const auto added =
+        static_cast<std::uint64_t>(std::count(file.lines.begin(), file.lines.end(), '\n')) -
+        (file.lines.compare(0, file.header.size(), file.header) == 0 ? 1 : 0);
+    std::optional<std::uint64_t> held;
+    if (isNew.count(path) > 0) {
+      held = 0;
+    } else if (auto prior = registry_.count(path); prior && prior->mark <= posted) {
+      held = prior->count;
+    }
+    if (held) {
+      counts.push_back({{upTo, *held + added}, path});
+    } else if (auto content = fileSystem_->readFile(directory_ / path)) {
+      counts.push_back(
+          {{upTo, parsePostingFile(*content, file.header, upTo, directory_ / path).size()}, path});
+    }
+  }
+  registry_.recordCounts(counts);
   writeMark({upTo, upTo});
   if (requested) fileSystem_->remove(scanRequestPath());
   if (logger_ && repaired > 0 && logger_->enabled(sdk::LogLevel::info)) {
@@ -649,6 +691,7 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
     trimTailLocked(posted);
   }
   fileSystem_->createDirectories(directory_ / kTagsFolder);
+  if (!registry_.exists()) seedRegistry();
   for (auto& [tag, positions] : gained) {
     std::sort(positions.begin(), positions.end());
     positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
@@ -662,7 +705,15 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
     std::vector<Position> missing;
     std::set_difference(positions.begin(), positions.end(), current.begin(), current.end(),
                         std::back_inserter(missing));
-    if (missing.empty()) continue;  // applied before (recovery repeats a step)
+    const fs::path relative = tagFilePath(tag);
+    const ListCount counted{posted, current.size() + missing.size()};
+    if (missing.empty()) {
+      registry_.recordCounts({{counted, relative}});  // a crash may have come before it
+      continue;                                       // applied before (recovery repeats a step)
+    }
+    // Entries come below the mark of the list's last count: that count says nothing until the
+    // new one is recorded (a count at mark 0 checks nothing).
+    registry_.recordCounts({{ListCount{0, 0}, relative}});
     // Appending is safe only right after the last entry (not after a torn or garbage tail).
     const std::string last = current.empty() ? "" : "\n" + std::to_string(current.back()) + "\n";
     bool clean = !current.empty() && content->size() >= last.size() &&
@@ -679,12 +730,12 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
       std::string text = header;
       for (Position p : merged) text += std::to_string(p) + "\n";
       if (current.empty() || merged.front() < current.front()) {
-        if (!registry_.exists()) seedRegistry();
         registry_.record({{merged.front(), tagFilePath(tag)}});
       }
       // Readers see the old list or the new one, never a mix.
       fileSystem_->replaceFile(path, text, false);
     }
+    registry_.recordCounts({{counted, relative}});
     if (auto it = tags_.find(tag); it != tags_.end()) {
       auto& list = it->second;
       auto end = std::upper_bound(missing.begin(), missing.end(), caughtUp_);
@@ -775,6 +826,8 @@ std::size_t TagIndex::truncateAllPostingFiles(Position head, const std::set<fs::
 
 void TagIndex::truncateAfterLocked(Position head) {
   positionsWriter_.reset();
+  // A crash or a power loss may have kept list entries and count records unevenly.
+  registry_.dropCounts();
   const Mark mark = readMark();
   // Posting files hold nothing after W. When W <= head (the usual recovery of an interrupted
   // append) they are left alone: a materialize() of another process may be writing them. When

@@ -104,6 +104,10 @@ class TagIndex : public sdk::Index {
   // Throws CorruptionError when the posting file `relative` is missing but should list entries
   // <= base_ (the registry recorded it with such a first position).
   void checkMissingLocked(const std::filesystem::path& relative);
+  // Throws CorruptionError when the posting file `relative` holds fewer or more entries up to
+  // the mark of its last count record than that record says (entries cut off or added).
+  void checkCountLocked(const std::filesystem::path& relative,
+                        const std::vector<Position>& entries);
   // Records the posting files of a store made before the registry existed (listing the folders).
   void seedRegistry();
   void writeMark(const Mark& mark);

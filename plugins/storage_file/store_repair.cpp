@@ -115,8 +115,8 @@ class Repair {
       ledger_ = readLedger(files_, path);
     } catch (const CorruptionError& e) {
       aside_.push_back(kLedgerFile);
-      report_.lost.push_back(std::string("the ledger could not be read (") + e.what() +
-                             "); the head is taken from the events");
+      report_.actions.push_back(std::string("the ledger could not be read (") + e.what() +
+                                "); the head is taken from the surviving events");
     }
   }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -49,6 +50,8 @@ std::optional<std::vector<TagAddition>> readMigrationPlan(sdk::FileSystem& fs,
   auto bad = [&] {
     return CorruptionError("tag migration plan '" + path.string() + "' is damaged");
   };
+  // A plan nests four levels; anything deeper is damage that must not exhaust the stack.
+  if (sdk::jsonNestsDeeperThan(*text, 8)) throw bad();
   rapidjson::Document doc;
   doc.Parse(text->data(), text->size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("additions") ||

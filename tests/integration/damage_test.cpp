@@ -181,6 +181,12 @@ TEST_CASE("a positions file shorter than the committed head fails reads", "[dama
 TEST_CASE("a posting file listing an event without its tag fails the read", "[damage]") {
   opossum::test::TempDir dir;
   fill(dir.path());
+  std::string expected = "lists 3 position(s) up to 4, but it held 2";
+  SECTION("noticed by the list's recorded count") {}
+  SECTION("noticed by the event that does not match, without counts") {
+    fs::remove(dir.path() / "s" / "indices" / "positions" / "lists.log");
+    expected = "position 2";
+  }
   const fs::path types = dir.path() / "s" / "indices" / "event-types";
   for (const auto& entry : fs::directory_iterator(types)) {
     if (text(entry.path()).find("\"Opened\"") != std::string::npos) {
@@ -192,7 +198,7 @@ TEST_CASE("a posting file listing an event without its tag fails the read", "[da
   }
   auto store = openStore(dir.path(), "s");
   CHECK_THAT(corruption([&] { store->read(Query::fromEventTypes({"Opened"})); }),
-             Catch::Contains("position 2"));
+             Catch::Contains(expected));
 }
 
 TEST_CASE("the store lock holds when its lock file is deleted while held", "[damage]") {
@@ -216,4 +222,23 @@ TEST_CASE("the store lock holds when its lock file is deleted while held", "[dam
         plugins::file_storage::lockEventsFolder(*files, store, std::chrono::milliseconds(100), {}),
         LockTimeoutError);
   }
+}
+
+TEST_CASE("a posting file with an entry cut off fails queries and conditions", "[damage]") {
+  opossum::test::TempDir dir;
+  fill(dir.path());
+  const fs::path types = dir.path() / "s" / "indices" / "event-types";
+  for (const auto& entry : fs::directory_iterator(types)) {
+    if (text(entry.path()).find("\"Opened\"") != std::string::npos) {
+      std::string content = text(entry.path());
+      content.replace(content.find("\n1\n"), 3, "\n");  // position 1 is gone from the list
+      write(entry.path(), content);
+    }
+  }
+  auto store = openStore(dir.path(), "s");
+  const Query opened = Query::fromEventTypes({"Opened"});
+  CHECK_THAT(corruption([&] { store->read(opened); }), Catch::Contains("%4Fpened.idx"));
+  CHECK_FALSE(corruption([&] {
+                store->append({makeEvent("Opened")}, AppendCondition{opened, std::nullopt});
+              }).empty());
 }

@@ -19,16 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "3 4 5", at most ten of them.
-std::string listPositions(const std::vector<Position>& positions) {
-  std::string out;
-  for (std::size_t i = 0; i < positions.size() && i < 10; ++i) {
-    out += (i ? " " : "") + std::to_string(positions[i]);
-  }
-  if (positions.size() > 10) out += " ... (" + std::to_string(positions.size()) + " in all)";
-  return out;
-}
-
 std::string utcStamp() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

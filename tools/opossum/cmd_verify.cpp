@@ -4,8 +4,6 @@
 // ledger.json, indices/. Events are decoded by the store's serializer plugin and the index is
 // rebuilt by the store's index plugin; only verify's file-level index check knows the tag-index
 // format, through that plugin's own name and line helpers (plugins/index_tag/README.md).
-#include <cinttypes>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -38,11 +36,8 @@ namespace {
 
 namespace tag_index = plugins::tag_index;
 
-std::string eventFileName(Position position, const std::string& extension) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%09" PRIu64, position);
-  return name + extension;
-}
+using plugins::file_storage::eventFileName;
+using plugins::file_storage::listPositions;
 
 std::optional<std::string> readText(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -50,16 +45,6 @@ std::optional<std::string> readText(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// "3 4 5", at most ten of them.
-std::string listPositions(const std::vector<Position>& positions) {
-  std::string out;
-  for (std::size_t i = 0; i < positions.size() && i < 10; ++i) {
-    out += (i ? " " : "") + std::to_string(positions[i]);
-  }
-  if (positions.size() > 10) out += " ... (" + std::to_string(positions.size()) + " in all)";
-  return out;
 }
 
 struct Problem {

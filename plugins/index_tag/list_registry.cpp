@@ -90,12 +90,17 @@ void ListRegistry::catchUpLocked() {
   offset_ += at;
 }
 
-std::optional<ListCount> ListRegistry::count(const std::filesystem::path& relative) {
+std::vector<std::optional<ListCount>> ListRegistry::counts(
+    const std::vector<std::filesystem::path>& relatives) {
   std::lock_guard guard(mutex_);
   catchUpLocked();
-  auto it = counts_.find(relative.generic_string());
-  if (it == counts_.end()) return std::nullopt;
-  return it->second;
+  std::vector<std::optional<ListCount>> found;
+  found.reserve(relatives.size());
+  for (const auto& relative : relatives) {
+    auto it = counts_.find(relative.generic_string());
+    found.push_back(it == counts_.end() ? std::nullopt : std::optional<ListCount>(it->second));
+  }
+  return found;
 }
 
 void ListRegistry::recordCounts(

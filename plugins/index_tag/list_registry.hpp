@@ -49,8 +49,11 @@ class ListRegistry {
   // The first position last recorded for `relative`, after reading what was appended since the
   // last call; nullopt when the file was never recorded.
   std::optional<Position> first(const std::filesystem::path& relative);
-  // The last count recorded for `relative`, if any.
-  std::optional<ListCount> count(const std::filesystem::path& relative);
+  // The last count recorded for each of `relatives`, if any (one look at the file for all).
+  std::vector<std::optional<ListCount>> counts(const std::vector<std::filesystem::path>& relatives);
+  std::optional<ListCount> count(const std::filesystem::path& relative) {
+    return counts({relative}).front();
+  }
   void recordCounts(const std::vector<std::pair<ListCount, std::filesystem::path>>& counts);
   // Appends records, creating the file with its header (not synced: the storage's checkpoints
   // sync the folder, and a record lost with its file is harmless).

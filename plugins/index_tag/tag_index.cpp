@@ -635,14 +635,19 @@ void TagIndex::materialize(Position upTo) {
   // How many entries each list holds now, so that entries cut off later are noticed. A list not
   // touched since its last record gained nothing meanwhile.
   std::vector<std::pair<ListCount, fs::path>> counts;
+  std::vector<fs::path> paths;
+  for (const auto& entry : pending) paths.push_back(entry.first);
+  const auto priors = registry_.counts(paths);
+  std::size_t index = 0;
   for (const auto& [path, file] : pending) {
+    const auto& prior = priors[index++];
     const auto added =
         static_cast<std::uint64_t>(std::count(file.lines.begin(), file.lines.end(), '\n')) -
         (file.lines.compare(0, file.header.size(), file.header) == 0 ? 1 : 0);
     std::optional<std::uint64_t> held;
     if (isNew.count(path) > 0) {
       held = 0;
-    } else if (auto prior = registry_.count(path); prior && prior->mark <= posted) {
+    } else if (prior && prior->mark <= posted) {
       held = prior->count;
     }
     if (held) {

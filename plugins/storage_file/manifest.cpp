@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
 
 namespace opossum::plugins::file_storage {
 
@@ -13,28 +14,7 @@ namespace {
 
 // A manifest is a flat object of three small objects; anything nested deeper is not one, and
 // RapidJSON's recursive parser must not be given a chance to exhaust the stack.
-constexpr int kMaxDepth = 8;
-
-bool tooDeep(std::string_view text) {
-  int depth = 0;
-  bool inString = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
+constexpr std::size_t kMaxDepth = 8;
 
 std::string part(const std::string& name, int version) {
   return name + " version " + std::to_string(version);
@@ -85,8 +65,9 @@ std::string manifestText(const sdk::StorageContext& c) {
 
 Manifest parseManifest(std::string_view text, const std::filesystem::path& path) {
   rapidjson::Document doc;
-  if (!tooDeep(text)) doc.Parse(text.data(), text.size());
-  if (tooDeep(text) || doc.HasParseError() || !doc.IsObject()) {
+  const bool deep = sdk::jsonNestsDeeperThan(text, kMaxDepth);
+  if (!deep) doc.Parse(text.data(), text.size());
+  if (deep || doc.HasParseError() || !doc.IsObject()) {
     throw CorruptionError("store manifest '" + path.string() + "' is not valid JSON");
   }
   auto format = doc.FindMember("format");

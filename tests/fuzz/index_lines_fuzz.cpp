@@ -1,8 +1,9 @@
-// The text lines of the tag index: positions-file lines, decimal positions, and TailReader, which
-// reads a file's lines backwards. A line that parses is written back to the same event; the
-// lines TailReader returns are the region's bytes, in reverse order.
+// The text lines of the tag index: positions-file lines, lists.log records, decimal positions, and
+// TailReader, which reads a file's lines backwards. A line that parses is written back to the same
+// value; the lines TailReader returns are the region's bytes, in reverse order.
 #include "fuzz_support.hpp"
 #include "line_format.hpp"
+#include "list_registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace index = opossum::plugins::tag_index;
@@ -26,6 +27,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto digits = index::parseDigits(text)) {
     if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
       violated("parseDigits accepted something other than digits");
+    }
+  }
+
+  // positions/lists.log records. Paths are written in generic form (a doubled '/' is written once),
+  // as the registry also looks them up.
+  auto generic = [](const std::string& path) {
+    return std::filesystem::path(path).generic_string();
+  };
+  if (auto record = index::parseListRecord(text)) {
+    auto line = index::formatListRecord(record->first, record->second);
+    line.pop_back();
+    auto again = index::parseListRecord(line);
+    if (!again || again->first != record->first || again->second != generic(record->second))
+      violated("a list record does not read back the same");
+  }
+  if (auto record = index::parseCountRecord(text)) {
+    auto line = index::formatCountRecord(record->first, record->second);
+    line.pop_back();
+    auto again = index::parseCountRecord(line);
+    if (!again || again->first.mark != record->first.mark ||
+        again->first.count != record->first.count || again->second != generic(record->second)) {
+      violated("a list count record does not read back the same");
     }
   }
 

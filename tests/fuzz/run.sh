@@ -9,7 +9,7 @@ shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(json_event cbor_event ledger journal mark_file index_lines posting_file config
-           event_text query_syntax)
+           event_text query_syntax manifest)
 fi
 
 launcher=()

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "opossum/config.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -22,7 +22,9 @@
 #include "opossum/errors.hpp"
 #include "opossum/sdk/nesting.hpp"
 
-namespace opossum::detail {
+namespace opossum {
+
+namespace detail {
 
 namespace {
 
@@ -514,6 +516,10 @@ void readLogging(const Reader& reader, const Tree& node, StoreConfig& config) {
 
 }  // namespace
 
+}  // namespace detail
+
+using namespace detail;
+
 StoreConfig loadConfig(const std::filesystem::path& file) {
   const std::string extension = lower(file.extension().string());
   Format format = Format::json;
@@ -546,4 +552,4 @@ StoreConfig defaultConfig(const EventStoreOptions& options) {
   return config;
 }
 
-}  // namespace opossum::detail
+}  // namespace opossum

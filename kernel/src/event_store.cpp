@@ -1,38 +1,12 @@
 #include "event_store.hpp"
 
 #include "logging.hpp"
-#include "plugin_host.hpp"
+#include "storage_factory.hpp"
 #include "validation.hpp"
 
 namespace opossum::detail {
 
 namespace {
-
-std::shared_ptr<sdk::Storage> createStorage(const StoreConfig& config) {
-  validateStoreOptions(config.options);
-  setLogLevel(config.logLevel, config.file.empty() ? "logging.level" : config.file.string());
-  PluginHost host(config.pluginPaths, config.file);
-  auto fileSystem = sdk::posixFileSystem();
-  std::filesystem::path storeDirectory = config.options.rootPath / config.options.storeName;
-
-  auto serializer = host.create<sdk::Serializer>(
-      config.serializer,
-      sdk::SerializerContext{config.serializer.options, pluginLogger(config.serializer.name)});
-  auto index = host.create<sdk::Index>(
-      config.index, sdk::IndexContext{storeDirectory / "indices", fileSystem,
-                                      pluginLogger(config.index.name), config.index.options});
-  sdk::StorageContext context;
-  context.storeDirectory = storeDirectory;
-  context.flushEventsImmediately = config.options.flushEventsImmediately;
-  context.writeProtectEventFiles = config.options.writeProtectEventFiles;
-  context.crossProcessLockTimeout = config.options.crossProcessLockTimeout;
-  context.serializer = serializer;
-  context.index = index;
-  context.fileSystem = fileSystem;
-  context.logger = pluginLogger(config.storage.name);
-  context.options = config.storage.options;
-  return host.create<sdk::Storage>(config.storage, context);
-}
 
 void checkCancel(const std::stop_token& cancel, const char* what) {
   if (cancel.stop_requested()) throw CancelledError(std::string(what) + " cancelled");
@@ -41,7 +15,9 @@ void checkCancel(const std::stop_token& cancel, const char* what) {
 }  // namespace
 
 EventStoreImpl::EventStoreImpl(const StoreConfig& config)
-    : config_(config), storage_(createStorage(config)), commits_(storage_) {}
+    : config_(config),
+      storage_(createStorage(config, sdk::StoragePurpose::use)),
+      commits_(storage_) {}
 
 Position EventStoreImpl::append(const std::vector<NewEvent>& events,
                                 const std::optional<AppendCondition>& condition,
@@ -91,11 +67,15 @@ std::shared_ptr<Store> openStore(const StoreConfig& config) {
 namespace opossum {
 
 std::shared_ptr<Store> createEventStore(const EventStoreOptions& options) {
-  return detail::openStore(detail::defaultConfig(options));
+  return detail::openStore(defaultConfig(options));
 }
 
 std::shared_ptr<Store> createEventStoreFromConfig(const std::filesystem::path& configFile) {
-  return detail::openStore(detail::loadConfig(configFile));
+  return detail::openStore(loadConfig(configFile));
+}
+
+std::shared_ptr<Store> createEventStore(const StoreConfig& config) {
+  return detail::openStore(config);
 }
 
 }  // namespace opossum

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "config.hpp"
 #include "group_commit.hpp"
+#include "opossum/config.hpp"
 #include "opossum/event_store.hpp"
 #include "opossum/sdk/storage.hpp"
 

@@ -276,7 +276,8 @@ std::string PluginHost::describeSearchPath() const {
 }
 
 std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                            const void* context) {
+                                            const void* context, std::uint32_t* minor,
+                                            std::uint32_t minimumMinor, const std::string& need) {
   const std::string wanted =
       kindName(kind) + " plugin" + (choice.name.empty() ? std::string() : " '" + choice.name + "'");
   const std::string where =
@@ -364,6 +365,15 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
     }
     chosen = std::move(matches.front());
   }
+
+  if (chosen.info.abiMinor < minimumMinor) {
+    throw PluginError(kindName(kind) + " plugin '" + chosen.info.name + "' (" +
+                      chosen.info.file.string() + ") declares SDK ABI " +
+                      abiText(chosen.info.abiMajor, chosen.info.abiMinor) + "; " + need +
+                      " needs a plugin built for ABI " +
+                      abiText(OPOSSUM_SDK_ABI_MAJOR, minimumMinor) + " or later");
+  }
+  if (minor != nullptr) *minor = chosen.info.abiMinor;
 
   // The error buffer is ours: the plugin writes at most error_size bytes, NUL included.
   char error[2048] = {};

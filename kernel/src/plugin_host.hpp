@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
+#include "opossum/config.hpp"
 #include "opossum/sdk/plugin.hpp"
 
 namespace opossum::detail {
@@ -43,19 +43,24 @@ class PluginHost {
   std::vector<PluginInfo> discover() const;
 
   // Creates the plugin chosen for `Interface`. PluginError (naming the file, the search path and
-  // both ABI versions) when it cannot be found, loaded or checked; ConfigError for bad options.
+  // both ABI versions) when it cannot be found, loaded or checked, or declares an ABI minor below
+  // `minimumMinor` (`need` says what for); ConfigError for bad options. `minor`, when given, is set
+  // to the minor the plugin declares: the caller never calls a method newer than that.
   template <class Interface>
   std::shared_ptr<Interface> create(const PluginChoice& choice,
-                                    const typename sdk::PluginTraits<Interface>::Context& context) {
+                                    const typename sdk::PluginTraits<Interface>::Context& context,
+                                    std::uint32_t* minor = nullptr, std::uint32_t minimumMinor = 0,
+                                    const std::string& need = {}) {
     return std::static_pointer_cast<Interface>(
-        createRaw(sdk::PluginTraits<Interface>::kind, choice, &context));
+        createRaw(sdk::PluginTraits<Interface>::kind, choice, &context, minor, minimumMinor, need));
   }
 
  private:
   // The object is returned as shared_ptr<void> whose deleter calls the plugin's destroy and then
   // releases the library.
   std::shared_ptr<void> createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                  const void* context);
+                                  const void* context, std::uint32_t* minor,
+                                  std::uint32_t minimumMinor, const std::string& need);
   std::string describeSearchPath() const;
 
   std::vector<std::filesystem::path> searchPath_;

@@ -23,7 +23,7 @@ sdk::ProjectionRunner& asRunner(const std::shared_ptr<void>& runner) {
 ProjectionDaemon::ProjectionDaemon(ProjectionManager& manager, ProjectionDaemonOptions options) {
   const auto& core = manager.core();
   const auto& config = core->storeConfig();
-  detail::ProjectionsConfig projections;  // the defaults when the store has no config
+  ProjectionsConfig projections;  // the defaults when the store has no config
   if (config) projections = config->projections;
   pollingInterval_ = options.pollingInterval.value_or(projections.pollingInterval);
   batchSize_ = options.batchSize.value_or(projections.batchSize);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
+#include "opossum/config.hpp"
 #include "opossum/projections.hpp"
 #include "opossum/sdk/projection.hpp"
 #include "projection_generation.hpp"

@@ -33,6 +33,7 @@ TagIndex::TagIndex(const sdk::IndexContext& context)
     : directory_(context.directory),
       fileSystem_(context.fileSystem),
       logger_(context.logger),
+      check_(context.fileSystem, context.directory),
       registry_(context.fileSystem, context.directory / kListsFile) {
   sdk::OptionReader reader(context.options, "index plugin 'tag-index'");
   fullRecoveryScan_ = reader.getBool("fullRecoveryScan", false);
@@ -40,6 +41,11 @@ TagIndex::TagIndex(const sdk::IndexContext& context)
   if (!fileSystem_) throw InvalidArgumentError("index plugin 'tag-index': no file system given");
   if (directory_.empty())
     throw InvalidArgumentError("index plugin 'tag-index': no directory given");
+}
+
+void* TagIndex::capability(sdk::Capability id) {
+  // Through the interface type: the caller casts the void* back to sdk::IndexCheck*.
+  return id == sdk::Capability::indexCheck ? static_cast<sdk::IndexCheck*>(&check_) : nullptr;
 }
 
 std::string TagIndex::formatName() const { return std::string(kFormatName); }

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "index_check.hpp"
 #include "index_file_names.hpp"
 #include "list_registry.hpp"
 #include "mark_file.hpp"
@@ -48,6 +49,8 @@ class TagIndex : public sdk::Index {
   void truncateAfter(Position head) override;
   void reset() override;
   void addTags(std::span<const sdk::IndexedEvent> additions) override;
+  // sdk::Capability::indexCheck: TagIndexCheck over this folder.
+  void* capability(sdk::Capability id) override;
 
   // For white-box tests: whether a list is held in memory.
   bool isTypeLoaded(const std::string& eventType) const;
@@ -115,6 +118,7 @@ class TagIndex : public sdk::Index {
   std::filesystem::path directory_;
   std::shared_ptr<sdk::FileSystem> fileSystem_;
   std::shared_ptr<sdk::Logger> logger_;
+  TagIndexCheck check_;
   bool fullRecoveryScan_ = false;
 
   mutable std::shared_mutex mutex_;

@@ -67,6 +67,9 @@ FileStorage::FileStorage(const sdk::StorageContext& context)
   migrationPath_ = dir_ / "tag-migration.json";
   deletingPath_ = dir_ / ".deleting";
   extension_ = context_.serializer->fileExtension();
+  maintenance_ = std::make_unique<FileMaintenance>(context_);
+  // For the operator's tools only: the store may be too damaged to open.
+  if (context_.purpose == sdk::StoragePurpose::maintenance) return;
 
   context_.fileSystem->createDirectories(dir_);
   checkManifest();  // before touching anything: never write into a store of another format
@@ -93,6 +96,13 @@ FileStorage::~FileStorage() {
         "closing " + dir_.string() + ": event files not written yet (" + e.what() +
             "); the next user of the store writes them");
   }
+}
+
+void* FileStorage::capability(sdk::Capability id) {
+  // Through the interface type: the caller casts the void* back to sdk::StorageMaintenance*.
+  return id == sdk::Capability::storageMaintenance
+             ? static_cast<sdk::StorageMaintenance*>(maintenance_.get())
+             : nullptr;
 }
 
 fs::path FileStorage::eventPath(Position position) const {

@@ -16,6 +16,7 @@
 
 #include "background_worker.hpp"
 #include "event_cache.hpp"
+#include "file_maintenance.hpp"
 #include "journal.hpp"
 #include "journal_window.hpp"
 #include "ledger.hpp"
@@ -41,6 +42,8 @@ class FileStorage : public sdk::Storage {
       const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
       std::stop_token cancel) override;
 
+  // sdk::Capability::storageMaintenance: FileMaintenance.
+  void* capability(sdk::Capability id) override;
   std::filesystem::path eventPath(Position position) const;
 
  private:
@@ -105,6 +108,7 @@ class FileStorage : public sdk::Storage {
                                                 JournalChunk& chunk, bool ahead);
 
   sdk::StorageContext context_;
+  std::unique_ptr<FileMaintenance> maintenance_;
   std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_,
       materializeLockPath_, manifestPath_, migrationPath_, deletingPath_;
   std::string extension_;

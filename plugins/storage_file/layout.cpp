@@ -12,15 +12,6 @@ std::string eventFileName(Position position, std::string_view extension) {
   return name + std::string(extension);
 }
 
-std::string listPositions(const std::vector<Position>& positions) {
-  std::string out;
-  for (std::size_t i = 0; i < positions.size() && i < 10; ++i) {
-    out += (i ? " " : "") + std::to_string(positions[i]);
-  }
-  if (positions.size() > 10) out += " ... (" + std::to_string(positions.size()) + " in all)";
-  return out;
-}
-
 std::optional<Position> eventFilePosition(std::string_view name, std::string_view extension) {
   if (name.size() <= extension.size() || !name.ends_with(extension)) return std::nullopt;
   std::string_view digits = name.substr(0, name.size() - extension.size());

@@ -25,8 +25,6 @@ inline constexpr const char* kDamagedFolder = "damaged";
 
 // "000000042.json": nine digits at least, then the serializer's extension.
 std::string eventFileName(Position position, std::string_view extension);
-// "3 4 5", at most ten of them, for messages about positions.
-std::string listPositions(const std::vector<Position>& positions);
 
 // The position an event file's name gives, when it is a name eventFileName() makes.
 std::optional<Position> eventFilePosition(std::string_view name, std::string_view extension);

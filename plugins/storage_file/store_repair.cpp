@@ -11,6 +11,7 @@
 #include "ledger.hpp"
 #include "manifest.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/sdk/maintenance.hpp"
 #include "store_locks.hpp"
 
 namespace opossum::plugins::file_storage {
@@ -36,16 +37,16 @@ struct Copy {
 
 class Repair {
  public:
-  Repair(const sdk::StorageContext& context, const IndexFactory& makeIndex,
-         const RepairOptions& options)
+  Repair(const sdk::StorageContext& context, const sdk::RepairOptions& options,
+         const sdk::Progress& progress)
       : c_(context),
         files_(*context.fileSystem),
         dir_(context.storeDirectory),
-        makeIndex_(makeIndex),
         options_(options),
+        progress_(progress),
         extension_(context.serializer->fileExtension()) {}
 
-  RepairReport run() {
+  sdk::RepairReport run() {
     auto storeLock = lockStoreFolder(files_, dir_, c_.crossProcessLockTimeout, {});
     auto eventsLock = lockEventsFolder(files_, dir_, c_.crossProcessLockTimeout, {});
     // First only look: a repair that must stop changes nothing.
@@ -174,10 +175,10 @@ class Repair {
       }
       if (!options_.truncateAtGap) {
         report_.lost.push_back(
-            "no copy is left of position(s) " + listPositions(missing) + " (" +
+            "no copy is left of position(s) " + sdk::listPositions(missing) + " (" +
             std::string(kEventsFolder) + "/" + eventFileName(missing.front(), extension_) +
             (missing.size() > 1 ? ", ..." : "") + "), but " + std::to_string(after.size()) +
-            " event(s) after them survive (positions " + listPositions(after) +
+            " event(s) after them survive (positions " + sdk::listPositions(after) +
             "); positions have no gaps, so they cannot keep their places. Nothing was changed: "
             "allow the events after the gap to be moved aside (opossum recover --truncate) to "
             "keep positions 1.." +
@@ -189,15 +190,15 @@ class Repair {
         if (copies_[p].inFile)
           aside_.push_back(std::string(kEventsFolder) + "/" + eventFileName(p, extension_));
       }
-      report_.lost.push_back("events " + listPositions(after) +
+      report_.lost.push_back("events " + sdk::listPositions(after) +
                              " follow a missing position and were moved aside");
     }
     for (Position p = head + 1; p <= ledgerHead; ++p) {
       if (copies_.count(p) == 0) lost_.push_back(p);
     }
     if (!lost_.empty()) {
-      report_.lost.push_back("no copy is left of committed position(s) " + listPositions(lost_) +
-                             " (" + std::string(kEventsFolder) + "/" +
+      report_.lost.push_back("no copy is left of committed position(s) " +
+                             sdk::listPositions(lost_) + " (" + std::string(kEventsFolder) + "/" +
                              eventFileName(lost_.front(), extension_) +
                              (lost_.size() > 1 ? ", ..." : "") + ")");
     }
@@ -218,13 +219,14 @@ class Repair {
   }
 
   void moveAside(const fs::path& relative) {
-    if (report_.asideFolder.empty()) {
-      report_.asideFolder = dir_ / kDamagedFolder / utcStamp();
-      for (int n = 2; files_.exists(report_.asideFolder); ++n) {
-        report_.asideFolder = dir_ / kDamagedFolder / (utcStamp() + "-" + std::to_string(n));
+    if (asideFolder_.empty()) {
+      asideFolder_ = dir_ / kDamagedFolder / utcStamp();
+      for (int n = 2; files_.exists(asideFolder_); ++n) {
+        asideFolder_ = dir_ / kDamagedFolder / (utcStamp() + "-" + std::to_string(n));
       }
+      report_.asideLocation = asideFolder_.string();
     }
-    const fs::path target = report_.asideFolder / relative;
+    const fs::path target = asideFolder_ / relative;
     files_.createDirectories(target.parent_path());
     files_.rename(dir_ / relative, target);
     report_.actions.push_back("moved " + relative.generic_string() + " to " +
@@ -256,7 +258,7 @@ class Repair {
     files_.removeAll(building);  // a rebuild an earlier run left
     files_.createDirectories(building);
     {
-      auto index = makeIndex_(building);
+      auto index = c_.makeIndex(building);
       std::vector<sdk::IndexedEvent> batch;
       for (Position p = 1; p <= report_.head; ++p) {
         const Copy& copy = copies_[p];
@@ -272,6 +274,7 @@ class Repair {
         if (batch.size() == 1000 || p == report_.head) {
           index->add(batch);
           batch.clear();
+          if (progress_) progress_(p, report_.head);
         }
       }
       index->materialize(report_.head);
@@ -314,11 +317,12 @@ class Repair {
   const sdk::StorageContext& c_;
   sdk::FileSystem& files_;
   fs::path dir_;
-  const IndexFactory& makeIndex_;
-  RepairOptions options_;
+  sdk::RepairOptions options_;
+  const sdk::Progress& progress_;
   std::string extension_;
 
-  RepairReport report_;
+  sdk::RepairReport report_;
+  fs::path asideFolder_;
   std::optional<Ledger> ledger_;
   bool rewriteManifest_ = false;
   std::map<Position, Copy> copies_;
@@ -329,12 +333,12 @@ class Repair {
 
 }  // namespace
 
-RepairReport repairStore(const sdk::StorageContext& context, const IndexFactory& makeIndex,
-                         const RepairOptions& options) {
-  if (!context.serializer || !context.fileSystem) {
-    throw InvalidArgumentError("repairing a store needs a serializer and a file system");
+sdk::RepairReport repairStore(const sdk::StorageContext& context, const sdk::RepairOptions& options,
+                              const sdk::Progress& progress) {
+  if (!context.serializer || !context.fileSystem || !context.makeIndex) {
+    throw InvalidArgumentError("repairing a store needs a serializer, an index and a file system");
   }
-  return Repair(context, makeIndex, options).run();
+  return Repair(context, options, progress).run();
 }
 
 }  // namespace opossum::plugins::file_storage

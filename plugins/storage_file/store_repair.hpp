@@ -11,31 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "opossum/sdk/maintenance.hpp"
 #include "opossum/sdk/storage.hpp"
 
 namespace opossum::plugins::file_storage {
 
-struct RepairOptions {
-  // Events after a missing position cannot keep their positions (positions have no gaps): with
-  // this they are moved aside, without it the repair changes nothing and says so.
-  bool truncateAtGap = false;
-};
-
-struct RepairReport {
-  Position head = 0;                  // the store's head afterwards
-  std::vector<std::string> actions;   // what was done, one line each
-  std::vector<std::string> lost;      // what could not be recovered, one line each
-  std::filesystem::path asideFolder;  // where damaged files went; empty when none
-  bool changed = false;  // false when it stopped without changing anything (see `lost`)
-};
-
-using IndexFactory = std::function<std::shared_ptr<sdk::Index>(const std::filesystem::path&)>;
-
 // Takes the store's locks (so no process appends meanwhile; open stores notice the new generation
-// and drop what they cached). `makeIndex(folder)` creates an empty index of the configured kind
-// over `folder`. Changes nothing (and says why in `lost`) when events after a gap would be left
-// out without `truncateAtGap`; ConfigError when the events were written with another serializer.
-RepairReport repairStore(const sdk::StorageContext& context, const IndexFactory& makeIndex,
-                         const RepairOptions& options);
+// and drop what they cached). The index is rebuilt through `context.makeIndex`. Changes nothing
+// (and says why in `lost`) when events after a gap would be left out without `truncateAtGap`;
+// ConfigError when the events were written with another serializer.
+sdk::RepairReport repairStore(const sdk::StorageContext& context, const sdk::RepairOptions& options,
+                              const sdk::Progress& progress);
 
 }  // namespace opossum::plugins::file_storage

@@ -13,7 +13,7 @@
 
 namespace {
 
-using opossum::detail::PluginChoice;
+using opossum::PluginChoice;
 using opossum::detail::PluginHost;
 using opossum::sdk::Index;
 using opossum::sdk::IndexContext;

@@ -12,7 +12,7 @@
 
 namespace {
 
-using opossum::detail::PluginChoice;
+using opossum::PluginChoice;
 using opossum::detail::PluginHost;
 using opossum::sdk::Serializer;
 using opossum::sdk::SerializerContext;

@@ -15,7 +15,7 @@
 
 namespace {
 
-using opossum::detail::PluginChoice;
+using opossum::PluginChoice;
 using opossum::detail::PluginHost;
 namespace sdk = opossum::sdk;
 

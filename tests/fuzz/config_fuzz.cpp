@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config.hpp"
 #include "fuzz_support.hpp"
+#include "opossum/config.hpp"
 #include "opossum/errors.hpp"
 
 namespace {
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));
   }
   try {
-    opossum::detail::loadConfig(file);
+    opossum::loadConfig(file);
   } catch (const opossum::ConfigError&) {
   }
   return 0;

@@ -20,8 +20,8 @@
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using opossum::ConfigError;
+using opossum::PluginChoice;
 using opossum::PluginError;
-using opossum::detail::PluginChoice;
 using opossum::detail::PluginHost;
 using opossum::detail::PluginInfo;
 using opossum::sdk::Serializer;

@@ -1,6 +1,6 @@
 // loadConfig(): the three formats, the schema checks and their messages, path resolution, and the
 // reference configs in config/.
-#include "config.hpp"
+#include "opossum/config.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -14,10 +14,10 @@
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using opossum::ConfigError;
-using opossum::detail::defaultConfig;
-using opossum::detail::loadConfig;
-using opossum::detail::PluginChoice;
-using opossum::detail::StoreConfig;
+using opossum::defaultConfig;
+using opossum::loadConfig;
+using opossum::PluginChoice;
+using opossum::StoreConfig;
 
 namespace {
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "cbor_serializer.hpp"
-#include "config.hpp"
 #include "json_serializer.hpp"
 #include "ledger.hpp"
+#include "opossum/config.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/event_store.hpp"
 #include "opossum/sdk/nesting.hpp"
@@ -152,8 +152,8 @@ TEST_CASE("config files nested too deeply are ConfigErrors naming the file", "[n
   const fs::path ini = write(dir / "deep.ini", "[" + section + "b]\nkey=value\n");
   for (const fs::path& file : {json, xmlFile, ini}) {
     CAPTURE(file);
-    CHECK_THROWS_AS(opossum::detail::loadConfig(file), ConfigError);
-    CHECK_THROWS_WITH(opossum::detail::loadConfig(file),
+    CHECK_THROWS_AS(opossum::loadConfig(file), ConfigError);
+    CHECK_THROWS_WITH(opossum::loadConfig(file),
                       Contains(file.string()) && Contains("deeper than 512"));
   }
 }
@@ -166,7 +166,7 @@ TEST_CASE("XML comments and CDATA do not count as nesting", "[nesting]") {
       write(dir / "noisy.xml", "<?xml version=\"1.0\"?><!DOCTYPE opossum><opossum>" + comments +
                                    "<store><name><![CDATA[" + std::string(1000, '<') +
                                    "b>]]></name></store>" + comments + "</opossum>");
-  CHECK(opossum::detail::loadConfig(file).options.storeName == std::string(1000, '<') + "b>");
+  CHECK(opossum::loadConfig(file).options.storeName == std::string(1000, '<') + "b>");
 }
 
 TEST_CASE("a ledger nested deeply is a CorruptionError, not a crash", "[nesting]") {

@@ -81,7 +81,7 @@ void runInfo(const InfoArgs& args) {
 
   auto serializer = createSerializer(config, config.serializer);
   auto index = createIndex(config, storeDirectory(config) / "indices");
-  auto version = [&](std::uint32_t kind, const detail::PluginChoice& choice) {
+  auto version = [&](std::uint32_t kind, const PluginChoice& choice) {
     auto info = findPluginInfo(config, kind, choice);
     return info ? std::make_pair(info->name, info->version) : std::make_pair(choice.name, "?");
   };

@@ -1,34 +1,20 @@
 #include "store_access.hpp"
-#include "ledger.hpp"
-#include "manifest.hpp"
-
-#include <fstream>
-#include <sstream>
 
 #include "cli_support.hpp"
 #include "logging.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/maintenance.hpp"
 
 namespace opossum::cli {
 
 namespace {
 
-std::optional<std::string> readText(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The serializer format recorded in the store's manifest ("opossum-cbor", 1), if any.
-std::optional<std::pair<std::string, int>> manifestSerializer(const fs::path& storeDir) {
-  auto text = readText(storeDir / "manifest.json");
-  if (!text) return std::nullopt;
+// The serializer format the store's events are kept in ("opossum-cbor", 1), if the engine knows.
+std::optional<std::pair<std::string, int>> storedSerializerFormat(const StoreConfig& config) {
   std::string part;
   try {
-    part = plugins::file_storage::parseManifest(*text, storeDir / "manifest.json").serializer;
-  } catch (const CorruptionError&) {
+    part = openStoreMaintenance(config)->property("serializerFormat").value_or("");
+  } catch (const Error&) {
     return std::nullopt;  // opening the store reports it
   }
   // "<name> version <n>"
@@ -44,18 +30,18 @@ std::optional<std::pair<std::string, int>> manifestSerializer(const fs::path& st
 
 // Without a config the default serializer is json; a store written by another serializer names
 // its format in the manifest, and the plugin writing that format is taken instead.
-void adoptManifestSerializer(detail::StoreConfig& config) {
-  auto recorded = manifestSerializer(storeDirectory(config));
+void adoptManifestSerializer(StoreConfig& config) {
+  auto recorded = storedSerializerFormat(config);
   if (!recorded) return;
   detail::PluginHost host(config.pluginPaths, config.file);
   for (const auto& info : host.discover()) {
     if (info.kind != OPOSSUM_PLUGIN_SERIALIZER) continue;
     try {
-      detail::PluginChoice choice{info.name, info.file, {}};
+      PluginChoice choice{info.name, info.file, {}};
       auto serializer = createSerializer(config, choice);
       if (serializer->formatName() == recorded->first &&
           serializer->formatVersion() == recorded->second) {
-        config.serializer = detail::PluginChoice{info.name, std::nullopt, {}};
+        config.serializer = PluginChoice{info.name, std::nullopt, {}};
         return;
       }
     } catch (const Error&) {
@@ -64,7 +50,7 @@ void adoptManifestSerializer(detail::StoreConfig& config) {
   }
 }
 
-void addPluginPaths(const StoreArgs& args, detail::StoreConfig& config) {
+void addPluginPaths(const StoreArgs& args, StoreConfig& config) {
   std::vector<fs::path> paths(args.pluginPaths.begin(), args.pluginPaths.end());
   paths.insert(paths.end(), config.pluginPaths.begin(), config.pluginPaths.end());
   config.pluginPaths = std::move(paths);
@@ -90,24 +76,24 @@ void addStoreOptions(CLI::App& command, StoreArgs& args) {
   command.add_flag("--json", args.json, "machine-readable output (JSON; JSON lines for events)");
 }
 
-detail::StoreConfig resolvePluginConfig(const StoreArgs& args) {
-  detail::StoreConfig config = args.config.empty() ? detail::defaultConfig(EventStoreOptions{})
-                                                   : detail::loadConfig(args.config);
+StoreConfig resolvePluginConfig(const StoreArgs& args) {
+  StoreConfig config =
+      args.config.empty() ? defaultConfig(EventStoreOptions{}) : loadConfig(args.config);
   if (args.config.empty()) config.logLevel = "warn";
   addPluginPaths(args, config);
   return config;
 }
 
-detail::StoreConfig resolveConfig(const StoreArgs& args) {
+StoreConfig resolveConfig(const StoreArgs& args) {
   if (args.config.empty() && args.store.empty()) {
     throw UsageError("give --config FILE, or --root DIR --store NAME");
   }
-  detail::StoreConfig config = resolvePluginConfig(args);
+  StoreConfig config = resolvePluginConfig(args);
   if (!args.root.empty()) config.options.rootPath = args.root;
   if (!args.store.empty()) config.options.storeName = args.store;
-  if (!args.index.empty()) config.index = detail::PluginChoice{args.index, std::nullopt, {}};
+  if (!args.index.empty()) config.index = PluginChoice{args.index, std::nullopt, {}};
   if (!args.serializer.empty()) {
-    config.serializer = detail::PluginChoice{args.serializer, std::nullopt, {}};
+    config.serializer = PluginChoice{args.serializer, std::nullopt, {}};
   } else if (args.config.empty()) {
     adoptManifestSerializer(config);
   }
@@ -118,38 +104,29 @@ detail::StoreConfig resolveConfig(const StoreArgs& args) {
   return config;
 }
 
-fs::path storeDirectory(const detail::StoreConfig& config) {
+fs::path storeDirectory(const StoreConfig& config) {
   return config.options.rootPath / config.options.storeName;
 }
 
-void requireExistingStore(const detail::StoreConfig& config) {
-  fs::path dir = storeDirectory(config);
-  std::error_code ec;
-  if (!fs::exists(dir / "ledger.json", ec)) {
-    // Events without their commit record are a damaged store, not a missing one.
-    bool events = !fs::is_empty(dir / "events", ec) && !ec;
-    if (events || fs::exists(dir / "journal.log", ec)) {
-      throw CorruptionError("store '" + dir.string() +
-                            "' holds events but its commit record ledger.json is missing; "
-                            "'opossum recover' rebuilds it from the journal and the event files");
-    }
-    throw Error("no store at '" + dir.string() + "' (no ledger.json)");
+void requireExistingStore(const StoreConfig& config) {
+  // CorruptionError when the store holds events but is damaged.
+  if (!openStoreMaintenance(config)->exists()) {
+    throw Error("no store at '" + storeDirectory(config).string() + "'");
   }
 }
 
-std::shared_ptr<detail::EventStoreImpl> openEventStore(const detail::StoreConfig& config) {
+std::shared_ptr<detail::EventStoreImpl> openEventStore(const StoreConfig& config) {
   return std::make_shared<detail::EventStoreImpl>(config);
 }
 
-std::shared_ptr<sdk::Serializer> createSerializer(const detail::StoreConfig& config,
-                                                  const detail::PluginChoice& choice) {
+std::shared_ptr<sdk::Serializer> createSerializer(const StoreConfig& config,
+                                                  const PluginChoice& choice) {
   detail::PluginHost host(config.pluginPaths, config.file);
   return host.create<sdk::Serializer>(
       choice, sdk::SerializerContext{choice.options, detail::pluginLogger(choice.name)});
 }
 
-std::shared_ptr<sdk::Index> createIndex(const detail::StoreConfig& config,
-                                        const fs::path& directory) {
+std::shared_ptr<sdk::Index> createIndex(const StoreConfig& config, const fs::path& directory) {
   detail::PluginHost host(config.pluginPaths, config.file);
   return host.create<sdk::Index>(
       config.index,
@@ -157,9 +134,8 @@ std::shared_ptr<sdk::Index> createIndex(const detail::StoreConfig& config,
                         config.index.options});
 }
 
-std::optional<detail::PluginInfo> findPluginInfo(const detail::StoreConfig& config,
-                                                 std::uint32_t kind,
-                                                 const detail::PluginChoice& choice) {
+std::optional<detail::PluginInfo> findPluginInfo(const StoreConfig& config, std::uint32_t kind,
+                                                 const PluginChoice& choice) {
   detail::PluginHost host(config.pluginPaths, config.file);
   for (auto& info : host.discover()) {
     if (info.kind != kind) continue;
@@ -169,12 +145,6 @@ std::optional<detail::PluginInfo> findPluginInfo(const detail::StoreConfig& conf
     }
   }
   return std::nullopt;
-}
-
-std::optional<Position> readLedgerHead(const fs::path& ledgerFile) {
-  auto ledger = plugins::file_storage::readLedger(*sdk::posixFileSystem(), ledgerFile);
-  if (!ledger) return std::nullopt;
-  return ledger->position;
 }
 
 }  // namespace opossum::cli

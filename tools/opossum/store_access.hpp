@@ -10,8 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "config.hpp"
 #include "event_store.hpp"
+#include "opossum/config.hpp"
 #include "opossum/sdk/index.hpp"
 #include "opossum/sdk/serializer.hpp"
 #include "plugin_host.hpp"
@@ -36,30 +36,24 @@ void addStoreOptions(CLI::App& command, StoreArgs& args);
 void addPluginPathOptions(CLI::App& command, StoreArgs& args);
 
 // The effective configuration. UsageError when neither --config nor --store is given.
-detail::StoreConfig resolveConfig(const StoreArgs& args);
+StoreConfig resolveConfig(const StoreArgs& args);
 // Plugin search configuration only (the `plugins` command).
-detail::StoreConfig resolvePluginConfig(const StoreArgs& args);
+StoreConfig resolvePluginConfig(const StoreArgs& args);
 
-fs::path storeDirectory(const detail::StoreConfig& config);
-// Error unless the store exists (its folder holds a commit record); read-only commands never
+fs::path storeDirectory(const StoreConfig& config);
+// Error unless the store exists (CorruptionError when it is damaged); read-only commands never
 // create one.
-void requireExistingStore(const detail::StoreConfig& config);
+void requireExistingStore(const StoreConfig& config);
 
-std::shared_ptr<detail::EventStoreImpl> openEventStore(const detail::StoreConfig& config);
+std::shared_ptr<detail::EventStoreImpl> openEventStore(const StoreConfig& config);
 
 // Plugin objects outside a store, for commands that look at the files themselves.
-std::shared_ptr<sdk::Serializer> createSerializer(const detail::StoreConfig& config,
-                                                  const detail::PluginChoice& choice);
-std::shared_ptr<sdk::Index> createIndex(const detail::StoreConfig& config,
-                                        const fs::path& directory);
+std::shared_ptr<sdk::Serializer> createSerializer(const StoreConfig& config,
+                                                  const PluginChoice& choice);
+std::shared_ptr<sdk::Index> createIndex(const StoreConfig& config, const fs::path& directory);
 
 // What the search path holds for the plugin chosen for `kind` (name, version, file).
-std::optional<detail::PluginInfo> findPluginInfo(const detail::StoreConfig& config,
-                                                 std::uint32_t kind,
-                                                 const detail::PluginChoice& choice);
-
-// The committed head recorded in `ledgerFile` (the file-per-event storage's ledger.json).
-// CorruptionError naming the file when it cannot be read; nullopt when it does not exist.
-std::optional<Position> readLedgerHead(const fs::path& ledgerFile);
+std::optional<detail::PluginInfo> findPluginInfo(const StoreConfig& config, std::uint32_t kind,
+                                                 const PluginChoice& choice);
 
 }  // namespace opossum::cli

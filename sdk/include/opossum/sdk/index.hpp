@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "opossum/query.hpp"
+#include "opossum/sdk/capability.hpp"
 #include "opossum/sdk/file_system.hpp"
 #include "opossum/sdk/logger.hpp"
 #include "opossum/sdk/options.hpp"
@@ -56,6 +57,12 @@ class Index {
   // Tag migration, under the store lock: adds `tags` to committed positions (each entry's
   // position and the tags it gains; eventType unused). Idempotent, so recovery may repeat it.
   virtual void addTags(std::span<const IndexedEvent> additions) = 0;
+
+  // Minor 2: the capability `id` (capability.hpp), or nullptr when this index lacks it.
+  virtual void* capability(Capability id) {
+    (void)id;
+    return nullptr;
+  }
 };
 
 struct IndexContext {

@@ -11,6 +11,8 @@
 // calls a method newer than the minor version a plugin declares, and refuses a plugin of a newer
 // minor than its own (the plugin may call methods of kernel objects this kernel lacks).
 // Minor 1: sdk::ReadableFile::replaced().
+// Minor 2: capabilities (capability.hpp, maintenance.hpp): Storage::capability(),
+// Index::capability(), StorageContext::purpose and makeIndex.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +23,13 @@
 
 #include "opossum/errors.hpp"
 #include "opossum/sdk/index.hpp"
+#include "opossum/sdk/maintenance.hpp"
 #include "opossum/sdk/projection.hpp"
 #include "opossum/sdk/serializer.hpp"
 #include "opossum/sdk/storage.hpp"
 
 #define OPOSSUM_SDK_ABI_MAJOR 1
-#define OPOSSUM_SDK_ABI_MINOR 1
+#define OPOSSUM_SDK_ABI_MINOR 2
 
 extern "C" {
 

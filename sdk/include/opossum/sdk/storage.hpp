@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "opossum/query.hpp"
+#include "opossum/sdk/capability.hpp"
 #include "opossum/sdk/file_system.hpp"
 #include "opossum/sdk/index.hpp"
 #include "opossum/sdk/logger.hpp"
@@ -57,6 +58,18 @@ class Storage {
       const std::string& eventType,
       const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
       std::stop_token cancel) = 0;
+
+  // Minor 2: the capability `id` (capability.hpp), or nullptr when this engine lacks it.
+  virtual void* capability(Capability id) {
+    (void)id;
+    return nullptr;
+  }
+};
+
+// Minor 2: why the storage is created.
+enum class StoragePurpose : std::uint32_t {
+  use = 0,          // open the store for the DCB operations (created when missing)
+  maintenance = 1,  // only for capability(): open nothing, create nothing, recover nothing
 };
 
 struct StorageContext {
@@ -69,6 +82,11 @@ struct StorageContext {
   std::shared_ptr<FileSystem> fileSystem;
   std::shared_ptr<Logger> logger;
   PluginOptions options;
+  // Minor 2 (a plugin of minor 1 is never given a context it would misread: the kernel refuses
+  // maintenance with it):
+  StoragePurpose purpose = StoragePurpose::use;
+  // Creates an empty index of the configured kind over another folder (to rebuild one aside).
+  std::function<std::shared_ptr<Index>(const std::filesystem::path&)> makeIndex;
 };
 
 }  // namespace opossum::sdk

@@ -1,17 +1,20 @@
-// The kernel's view of a config file (SPEC §5), read with Boost.PropertyTree.
+// A store's configuration: its options and the plugin chosen for each part, as a config file
+// (SPEC §5, read with Boost.PropertyTree) or code gives them.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "opossum/event_store.hpp"
+#include "opossum/export.hpp"
 #include "opossum/sdk/options.hpp"
 
-namespace opossum::detail {
+namespace opossum {
 
 // Which plugin serves one part, and the plugin's own options.
 struct PluginChoice {
@@ -53,9 +56,12 @@ struct StoreConfig {
 // file and the key. store.rootPath stays relative to the process's current directory (like
 // EventStoreOptions::rootPath); plugins.path entries and plugins.<kind>.file are resolved against
 // the config file's folder.
-StoreConfig loadConfig(const std::filesystem::path& file);
+OPOSSUM_EXPORT StoreConfig loadConfig(const std::filesystem::path& file);
 
 // The defaults of createEventStore(options).
-StoreConfig defaultConfig(const EventStoreOptions& options);
+OPOSSUM_EXPORT StoreConfig defaultConfig(const EventStoreOptions& options);
 
-}  // namespace opossum::detail
+// A store with the options and plugins of `config` (built in code, or read by loadConfig).
+OPOSSUM_EXPORT std::shared_ptr<Store> createEventStore(const StoreConfig& config);
+
+}  // namespace opossum

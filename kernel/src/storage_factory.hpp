@@ -1,0 +1,15 @@
+// Creates the storage plugin a config chooses, with the serializer and index plugins it is given.
+#pragma once
+
+#include <memory>
+
+#include "opossum/config.hpp"
+#include "opossum/sdk/storage.hpp"
+
+namespace opossum::detail {
+
+// For maintenance, PluginError unless the storage plugin declares ABI minor 2 or later (older
+// ones would open the store instead).
+std::shared_ptr<sdk::Storage> createStorage(const StoreConfig& config, sdk::StoragePurpose purpose);
+
+}  // namespace opossum::detail

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ledger.hpp"
 #include "opossum/errors.hpp"
@@ -181,11 +182,13 @@ TEST_CASE("a positions file shorter than the committed head fails reads", "[dama
 TEST_CASE("a posting file listing an event without its tag fails the read", "[damage]") {
   opossum::test::TempDir dir;
   fill(dir.path());
-  std::string expected = "lists 3 position(s) up to 4, but it held 2";
+  // The count's mark is the head of the materialize that last touched the list: 3 or 4, as the
+  // background writer batched the appends.
+  std::vector<std::string> expected = {"lists 3 position(s) up to ", ", but it held 2 ("};
   SECTION("noticed by the list's recorded count") {}
   SECTION("noticed by the event that does not match, without counts") {
     fs::remove(dir.path() / "s" / "indices" / "positions" / "lists.log");
-    expected = "position 2";
+    expected = {"position 2"};
   }
   const fs::path types = dir.path() / "s" / "indices" / "event-types";
   for (const auto& entry : fs::directory_iterator(types)) {
@@ -197,8 +200,8 @@ TEST_CASE("a posting file listing an event without its tag fails the read", "[da
     }
   }
   auto store = openStore(dir.path(), "s");
-  CHECK_THAT(corruption([&] { store->read(Query::fromEventTypes({"Opened"})); }),
-             Catch::Contains(expected));
+  const std::string error = corruption([&] { store->read(Query::fromEventTypes({"Opened"})); });
+  for (const auto& part : expected) CHECK_THAT(error, Catch::Contains(part));
 }
 
 TEST_CASE("the store lock holds when its lock file is deleted while held", "[damage]") {

@@ -167,7 +167,14 @@ TEST_CASE("a live update killed in the middle of its batch is finished on the ne
     }
     return 0;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // Once a first batch is checkpointed (a slow start, under a sanitizer, must not make the kill
+  // come before it), the kill lands in a later batch.
+  const fs::path checkpointFile = base / "_checkpoints" / "sales.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!fs::exists(checkpointFile) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ::kill(child, SIGKILL);
   REQUIRE(opossum::test::waitChild(child) == -SIGKILL);
 

@@ -16,7 +16,7 @@ void checkCancel(const std::stop_token& cancel, const char* what) {
 
 EventStoreImpl::EventStoreImpl(const StoreConfig& config)
     : config_(config),
-      storage_(createStorage(config, sdk::StoragePurpose::use)),
+      storage_(createStorage(config, sdk::StoragePurpose::use, &plugins_)),
       commits_(storage_) {}
 
 Position EventStoreImpl::append(const std::vector<NewEvent>& events,
@@ -58,6 +58,12 @@ TagMigrationResult EventStoreImpl::addTags(
   return storage_->addTags(eventType, checked, cancel);
 }
 
+Position EventStoreImpl::head() { return storage_->head(); }
+
+StoreDescription EventStoreImpl::describe() {
+  return StoreDescription{config_.options.storeName, storage_->head(), plugins_};
+}
+
 std::shared_ptr<Store> openStore(const StoreConfig& config) {
   return std::make_shared<EventStoreImpl>(config);
 }
@@ -65,6 +71,8 @@ std::shared_ptr<Store> openStore(const StoreConfig& config) {
 }  // namespace opossum::detail
 
 namespace opossum {
+
+NewEvent normalizeEvent(const NewEvent& event) { return detail::prepareEvent(event, ""); }
 
 std::shared_ptr<Store> createEventStore(const EventStoreOptions& options) {
   return detail::openStore(defaultConfig(options));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "group_commit.hpp"
 #include "opossum/config.hpp"
@@ -23,12 +24,15 @@ class EventStoreImpl : public Store {
   TagMigrationResult addTags(const std::string& eventType,
                              std::function<std::vector<Tag>(const SequencedEvent&)> tagFactory,
                              std::stop_token cancel) override;
+  Position head() override;
+  StoreDescription describe() override;
 
   const StoreConfig& config() const { return config_; }
   sdk::Storage& storage() { return *storage_; }
 
  private:
   StoreConfig config_;
+  std::vector<PluginDescription> plugins_;  // filled by createStorage, before storage_
   std::shared_ptr<sdk::Storage> storage_;
   GroupCommit commits_;
 };

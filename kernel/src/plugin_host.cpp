@@ -91,6 +91,7 @@ struct Probe {
 Probe probe(const fs::path& file) {
   Probe result;
   result.info.file = file;
+  result.info.kind = "incompatible";  // until the descriptor says otherwise
   auto library = std::make_shared<dll::shared_library>();
   std::error_code ec;
   library->load(file, ec, dll::load_mode::rtld_now | dll::load_mode::rtld_local);
@@ -150,7 +151,8 @@ Probe probe(const fs::path& file) {
     return result;
   }
   result.status = Probe::Status::plugin;
-  result.info.kind = descriptor->kind;
+  result.info.kindId = descriptor->kind;
+  result.info.kind = kindName(descriptor->kind);
   result.info.name = descriptor->name;
   result.info.version = descriptor->version != nullptr ? descriptor->version : "";
   result.info.description = descriptor->description != nullptr ? descriptor->description : "";
@@ -276,7 +278,7 @@ std::string PluginHost::describeSearchPath() const {
 }
 
 std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                            const void* context, std::uint32_t* minor,
+                                            const void* context, PluginInfo* loaded,
                                             std::uint32_t minimumMinor, const std::string& need) {
   const std::string wanted =
       kindName(kind) + " plugin" + (choice.name.empty() ? std::string() : " '" + choice.name + "'");
@@ -296,8 +298,8 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
     if (chosen.status != Probe::Status::plugin) {
       throw PluginError(where + wanted + ": " + quoted(file) + " " + chosen.problem);
     }
-    if (chosen.info.kind != kind) {
-      throw PluginError(where + quoted(file) + " is " + withArticle(kindName(chosen.info.kind)) +
+    if (chosen.info.kindId != kind) {
+      throw PluginError(where + quoted(file) + " is " + withArticle(kindName(chosen.info.kindId)) +
                         " plugin ('" + chosen.info.name + "'), expected " +
                         withArticle(kindName(kind)) + " plugin");
     }
@@ -320,7 +322,7 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
         Probe result = probe(file);
         switch (result.status) {
           case Probe::Status::plugin:
-            if (result.info.kind == kind) {
+            if (result.info.kindId == kind) {
               sameKind.push_back(result.info.name + " (" + file.string() + ")");
               if (result.info.name == choice.name) matches.push_back(std::move(result));
             } else if (result.info.name == choice.name) {
@@ -350,8 +352,8 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
       if (!otherKind.empty()) {
         const Probe& other = otherKind.front();
         throw PluginError(where + quoted(other.info.file) + " is " +
-                          withArticle(kindName(other.info.kind)) + " plugin named '" + choice.name +
-                          "', expected " + withArticle(kindName(kind)) + " plugin");
+                          withArticle(kindName(other.info.kindId)) + " plugin named '" +
+                          choice.name + "', expected " + withArticle(kindName(kind)) + " plugin");
       }
       std::string message = where + "no " + wanted + " found on the " + describeSearchPath() +
                             "; " + kindName(kind) +
@@ -373,7 +375,7 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
                       " needs a plugin built for ABI " +
                       abiText(OPOSSUM_SDK_ABI_MAJOR, minimumMinor) + " or later");
   }
-  if (minor != nullptr) *minor = chosen.info.abiMinor;
+  if (loaded != nullptr) *loaded = chosen.info;
 
   // The error buffer is ours: the plugin writes at most error_size bytes, NUL included.
   char error[2048] = {};

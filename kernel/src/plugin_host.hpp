@@ -8,18 +8,15 @@
 #include <vector>
 
 #include "opossum/config.hpp"
+#include "opossum/plugins.hpp"
 #include "opossum/sdk/plugin.hpp"
 
 namespace opossum::detail {
 
-struct PluginInfo {
-  std::uint32_t kind = 0;
-  std::string name;
-  std::string version;
-  std::string description;
-  std::uint32_t abiMajor = 0;
-  std::uint32_t abiMinor = 0;
-  std::filesystem::path file;
+// What a library declares, as the public PluginDescription (kind "incompatible" for another ABI
+// major) and the kind's number.
+struct PluginInfo : PluginDescription {
+  std::uint32_t kindId = 0;  // OPOSSUM_PLUGIN_STORAGE, ...; 0 for another ABI major
 };
 
 std::string kindName(std::uint32_t kind);  // "storage", "serializer", ...
@@ -44,22 +41,22 @@ class PluginHost {
 
   // Creates the plugin chosen for `Interface`. PluginError (naming the file, the search path and
   // both ABI versions) when it cannot be found, loaded or checked, or declares an ABI minor below
-  // `minimumMinor` (`need` says what for); ConfigError for bad options. `minor`, when given, is set
-  // to the minor the plugin declares: the caller never calls a method newer than that.
+  // `minimumMinor` (`need` says what for); ConfigError for bad options. `loaded`, when given,
+  // receives what the library declares; the caller never calls a method newer than its ABI minor.
   template <class Interface>
   std::shared_ptr<Interface> create(const PluginChoice& choice,
                                     const typename sdk::PluginTraits<Interface>::Context& context,
-                                    std::uint32_t* minor = nullptr, std::uint32_t minimumMinor = 0,
+                                    PluginInfo* loaded = nullptr, std::uint32_t minimumMinor = 0,
                                     const std::string& need = {}) {
-    return std::static_pointer_cast<Interface>(
-        createRaw(sdk::PluginTraits<Interface>::kind, choice, &context, minor, minimumMinor, need));
+    return std::static_pointer_cast<Interface>(createRaw(sdk::PluginTraits<Interface>::kind, choice,
+                                                         &context, loaded, minimumMinor, need));
   }
 
  private:
   // The object is returned as shared_ptr<void> whose deleter calls the plugin's destroy and then
   // releases the library.
   std::shared_ptr<void> createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                  const void* context, std::uint32_t* minor,
+                                  const void* context, PluginInfo* loaded,
                                   std::uint32_t minimumMinor, const std::string& need);
   std::string describeSearchPath() const;
 

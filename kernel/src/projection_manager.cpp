@@ -548,6 +548,23 @@ bool ProjectionManager::hasCheckpoint(const std::string& name) {
   return slot->checkpoint.exists;
 }
 
+std::uint64_t ProjectionManager::stateCount(const std::string& name) {
+  auto slot = core_->slot(name);
+  std::lock_guard lock(slot->mutex);
+  core_->ensureOpen(*slot);
+  if (!slot->checkpoint.exists) return 0;
+  // The state files of the live generation, counted without reading them.
+  const std::filesystem::path states =
+      core_->generationSettings(*slot, slot->checkpoint.generation, 0).directory / "state";
+  std::error_code ec;
+  std::uint64_t count = 0;
+  for (std::filesystem::directory_iterator it(states, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().extension() == ".json") ++count;
+  }
+  return count;
+}
+
 std::vector<std::string> ProjectionManager::projectionNames() const {
   std::vector<std::string> names;
   for (const auto& slot : core_->slots()) names.push_back(slot->definition.name);

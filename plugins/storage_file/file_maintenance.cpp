@@ -90,7 +90,7 @@ sdk::ReindexReport FileMaintenance::reindex(std::size_t batch, const sdk::Progre
 }
 
 std::vector<std::string> FileMaintenance::propertyNames() {
-  return {"head", "serializerFormat", "bytes", "directory", "generation"};
+  return {"head", "serializerFormat", "bytes", "location", "generation"};
 }
 
 std::optional<std::string> FileMaintenance::property(const std::string& name) {
@@ -106,7 +106,7 @@ std::optional<std::string> FileMaintenance::property(const std::string& name) {
     return text ? parseManifest(*text, dir / kManifestFile).serializer : "";
   }
   if (name == "bytes") return std::to_string(bytesUnder(files, dir));
-  if (name == "directory") return dir.string();
+  if (name == "location") return fs::absolute(dir).lexically_normal().string();
   return std::nullopt;
 }
 

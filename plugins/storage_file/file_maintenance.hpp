@@ -17,7 +17,7 @@ class FileMaintenance : public sdk::StorageMaintenance {
   sdk::RepairReport repair(const sdk::RepairOptions& options,
                            const sdk::Progress& progress) override;
   sdk::ReindexReport reindex(std::size_t batch, const sdk::Progress& progress) override;
-  // Also "directory" (the store folder) and "generation" (the ledger's).
+  // Also "generation" (the ledger's).
   std::optional<std::string> property(const std::string& name) override;
   std::vector<std::string> propertyNames() override;
 

@@ -349,19 +349,27 @@ TEST_CASE("a folder reached twice (through a symlink) is searched once", "[loade
 
 TEST_CASE("discover lists plugins with their descriptors", "[loader]") {
   ScopedEnv env("OPOSSUM_PLUGIN_PATH", std::nullopt);
-  PluginHost host({kValidDir, kWrongKindFile.parent_path(), kNotAPluginFile.parent_path()});
+  PluginHost host({kValidDir, kWrongKindFile.parent_path(), kNotAPluginFile.parent_path(),
+                   kAbi99File.parent_path()});
   const auto infos = host.discover();
   const PluginInfo* serializer = findInfo(infos, kValidFile);
   REQUIRE(serializer != nullptr);
-  CHECK(serializer->kind == OPOSSUM_PLUGIN_SERIALIZER);
+  CHECK(serializer->kindId == OPOSSUM_PLUGIN_SERIALIZER);
+  CHECK(serializer->kind == "serializer");
   CHECK(serializer->name == "fixture-serializer");
   CHECK(serializer->version == "0.0.1");
   CHECK(serializer->description == "loader test fixture");
   CHECK(serializer->abiMajor == OPOSSUM_SDK_ABI_MAJOR);
   const PluginInfo* index = findInfo(infos, kWrongKindFile);
   REQUIRE(index != nullptr);
-  CHECK(index->kind == OPOSSUM_PLUGIN_INDEX);
-  CHECK(opossum::detail::kindName(index->kind) == "index");
+  CHECK(index->kindId == OPOSSUM_PLUGIN_INDEX);
+  CHECK(index->kind == "index");
+  const PluginInfo* foreign = findInfo(infos, kAbi99File);
+  REQUIRE(foreign != nullptr);
+  CHECK(foreign->kind == "incompatible");
+  CHECK(foreign->kindId == 0);
+  CHECK(foreign->abiMajor == 99);
+  CHECK(foreign->name.empty());
   CHECK(findInfo(infos, kNotAPluginFile) == nullptr);
 }
 
@@ -373,7 +381,7 @@ TEST_CASE("the in-tree plugins are discovered in the build's plugin folder", "[l
   const auto infos = host.discover();
   auto has = [&](std::uint32_t kind, const std::string& name) {
     return std::any_of(infos.begin(), infos.end(), [&](const PluginInfo& info) {
-      return info.kind == kind && info.name == name && info.abiMajor == OPOSSUM_SDK_ABI_MAJOR;
+      return info.kindId == kind && info.name == name && info.abiMajor == OPOSSUM_SDK_ABI_MAJOR;
     });
   };
   CHECK(has(OPOSSUM_PLUGIN_STORAGE, "file-per-event"));

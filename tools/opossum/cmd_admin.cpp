@@ -7,6 +7,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "opossum/plugins.hpp"
 #include "store_access.hpp"
 
 namespace opossum::cli {
@@ -20,12 +21,9 @@ struct PluginsArgs {
 
 void runPlugins(const PluginsArgs& args) {
   auto config = resolvePluginConfig(args.store);
-  detail::PluginHost host(config.pluginPaths, config.file);
-  auto found = host.discover();
-  auto kind = [](const detail::PluginInfo& info) {
-    return info.kind == 0 ? std::string("incompatible") : detail::kindName(info.kind);
-  };
-  auto abi = [](const detail::PluginInfo& info) {
+  const PluginSearch search = findPlugins(config);
+  const auto& found = search.plugins;
+  auto abi = [](const PluginDescription& info) {
     return std::to_string(info.abiMajor) + "." + std::to_string(info.abiMinor);
   };
   if (args.json) {
@@ -37,7 +35,7 @@ void runPlugins(const PluginsArgs& args) {
         w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
       };
       w.StartObject();
-      field("kind", kind(info));
+      field("kind", info.kind);
       field("name", info.name);
       field("version", info.version);
       field("abi", abi(info));
@@ -50,7 +48,7 @@ void runPlugins(const PluginsArgs& args) {
   }
   std::vector<std::array<std::string, 5>> rows{{"KIND", "NAME", "VERSION", "ABI", "FILE"}};
   for (const auto& info : found) {
-    rows.push_back({kind(info), info.name.empty() ? "-" : info.name,
+    rows.push_back({info.kind, info.name.empty() ? "-" : info.name,
                     info.version.empty() ? "-" : info.version, abi(info), info.file.string()});
   }
   std::array<std::size_t, 5> width{};
@@ -67,7 +65,7 @@ void runPlugins(const PluginsArgs& args) {
   }
   if (found.empty()) {
     std::string path;
-    for (const auto& dir : host.searchPath()) path += (path.empty() ? "" : ":") + dir.string();
+    for (const auto& dir : search.folders) path += (path.empty() ? "" : ":") + dir.string();
     std::cout << "(no plugins on the search path " << (path.empty() ? "(empty)" : path) << ")\n";
   }
 }
@@ -84,8 +82,8 @@ void runDelete(const DeleteArgs& args) {
                      "'; add --yes to confirm");
   }
   requireExistingStore(config);
-  auto store = openEventStore(config);
-  const Position head = store->storage().head();
+  auto store = createEventStore(config);
+  const Position head = store->head();
   store->deleteStore({});
   if (args.store.json) {
     std::cout << "{\"deleted\":" << head << "}\n";

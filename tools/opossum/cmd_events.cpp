@@ -40,25 +40,12 @@ struct InfoArgs {
   StoreArgs store;
 };
 
-std::uint64_t bytesOnDisk(const fs::path& dir) {
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    std::error_code sizeEc;
-    if (it->is_regular_file(sizeEc)) {
-      auto size = it->file_size(sizeEc);
-      if (!sizeEc) total += size;
-    }
-  }
-  return total;
-}
-
 void runInfo(const InfoArgs& args) {
   auto config = resolveConfig(args.store);
-  requireExistingStore(config);
-  auto store = openEventStore(config);
-  const Position head = store->storage().head();
+  auto maintenance = requireExistingStore(config);
+  auto store = createEventStore(config);
+  const StoreDescription description = store->describe();
+  const Position head = description.head;
 
   std::map<std::string, std::uint64_t> perType;
   std::set<Tag> tags;
@@ -79,17 +66,10 @@ void runInfo(const InfoArgs& args) {
     }
   }
 
-  auto serializer = createSerializer(config, config.serializer);
-  auto index = createIndex(config, storeDirectory(config) / "indices");
-  auto version = [&](std::uint32_t kind, const PluginChoice& choice) {
-    auto info = findPluginInfo(config, kind, choice);
-    return info ? std::make_pair(info->name, info->version) : std::make_pair(choice.name, "?");
-  };
-  auto storage = version(OPOSSUM_PLUGIN_STORAGE, config.storage);
-  auto serializerInfo = version(OPOSSUM_PLUGIN_SERIALIZER, config.serializer);
-  auto indexInfo = version(OPOSSUM_PLUGIN_INDEX, config.index);
-  const std::string dir = fs::absolute(storeDirectory(config)).lexically_normal().string();
-  const std::uint64_t bytes = bytesOnDisk(storeDirectory(config));
+  // Storage, serializer, index.
+  const auto& plugins = description.plugins;
+  const std::string dir = maintenance->property("location").value_or("?");
+  const std::string bytes = maintenance->property("bytes").value_or("0");
 
   if (args.store.json) {
     rapidjson::StringBuffer buffer;
@@ -98,24 +78,18 @@ void runInfo(const InfoArgs& args) {
     key(w, "store", dir);
     w.Key("plugins");
     w.StartObject();
-    auto plugin = [&](const char* kind, const std::pair<std::string, std::string>& p,
-                      const std::string* format, int formatVersion) {
-      w.Key(kind);
+    for (const auto& plugin : plugins) {
+      w.Key(plugin.kind.c_str());
       w.StartObject();
-      key(w, "name", p.first);
-      key(w, "version", p.second);
-      if (format) {
-        key(w, "format", *format);
+      key(w, "name", plugin.name);
+      key(w, "version", plugin.version);
+      if (!plugin.format.empty()) {
+        key(w, "format", plugin.format);
         w.Key("formatVersion");
-        w.Int(formatVersion);
+        w.Int(plugin.formatVersion);
       }
       w.EndObject();
-    };
-    const std::string serializerFormat = serializer->formatName();
-    const std::string indexFormat = index->formatName();
-    plugin("storage", storage, nullptr, 0);
-    plugin("serializer", serializerInfo, &serializerFormat, serializer->formatVersion());
-    plugin("index", indexInfo, &indexFormat, index->formatVersion());
+    }
     w.EndObject();
     w.Key("head");
     w.Uint64(head);
@@ -131,18 +105,17 @@ void runInfo(const InfoArgs& args) {
     w.Key("distinctTags");
     w.Uint64(tags.size());
     w.Key("bytes");
-    w.Uint64(bytes);
+    w.Uint64(std::stoull(bytes));
     w.EndObject();
     std::cout << buffer.GetString() << '\n';
     return;
   }
   std::cout << "store        " << dir << '\n'
-            << "storage      " << storage.first << ' ' << storage.second << '\n'
-            << "serializer   " << serializerInfo.first << ' ' << serializerInfo.second
-            << " (format " << serializer->formatName() << ' ' << serializer->formatVersion()
-            << ")\n"
-            << "index        " << indexInfo.first << ' ' << indexInfo.second << " (format "
-            << index->formatName() << ' ' << index->formatVersion() << ")\n"
+            << "storage      " << plugins[0].name << ' ' << plugins[0].version << '\n'
+            << "serializer   " << plugins[1].name << ' ' << plugins[1].version << " (format "
+            << plugins[1].format << ' ' << plugins[1].formatVersion << ")\n"
+            << "index        " << plugins[2].name << ' ' << plugins[2].version << " (format "
+            << plugins[2].format << ' ' << plugins[2].formatVersion << ")\n"
             << "head         " << head << '\n'
             << "events       " << count << '\n'
             << "tags         " << tags.size() << " distinct\n"
@@ -169,10 +142,9 @@ void runRead(const ReadArgs& args) {
   auto config = resolveConfig(args.store);
   Query query = buildQuery(args.query);
   requireExistingStore(config);
-  auto store = openEventStore(config);
+  auto store = createEventStore(config);
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json)
-    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
+  if (args.store.json) codec = std::make_unique<EventCodec>(jsonSerializer(config));
   if (args.descending || args.max) {
     for (const auto& event :
          store->read(query, ReadOptions{args.descending, args.from, args.max})) {
@@ -199,12 +171,11 @@ void runLast(const LastArgs& args) {
   auto config = resolveConfig(args.store);
   Query query = buildQuery(args.query);
   requireExistingStore(config);
-  auto store = openEventStore(config);
+  auto store = createEventStore(config);
   auto event = store->readLast(query, {});
   if (!event) return;
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json)
-    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
+  if (args.store.json) codec = std::make_unique<EventCodec>(jsonSerializer(config));
   printEvent(*event, codec.get());
 }
 
@@ -251,7 +222,7 @@ void appendLines(const AppendArgs& args) {
   const std::string source =
       file.is_open() ? "input file '" + args.file + "'" : std::string("standard input");
 
-  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
+  EventCodec codec(jsonSerializer(config));
   EventLineReader reader(codec, in, source, false);
   std::vector<NewEvent> events;
   try {
@@ -264,7 +235,7 @@ void appendLines(const AppendArgs& args) {
   }
   if (events.empty()) throw InvalidArgumentError("no events in " + source);
 
-  auto store = openEventStore(config);
+  auto store = createEventStore(config);
   const Position last = store->append(events, condition, {});
   const Position first = last - events.size() + 1;
   if (args.store.json) {
@@ -316,14 +287,13 @@ void runTail(const TailArgs& args) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  auto store = openEventStore(config);
+  auto store = createEventStore(config);
   std::unique_ptr<EventCodec> codec;
-  if (args.store.json)
-    codec = std::make_unique<EventCodec>(createSerializer(config, {"json", std::nullopt, {}}));
-  Position seen = args.from ? *args.from : store->storage().head();
+  if (args.store.json) codec = std::make_unique<EventCodec>(jsonSerializer(config));
+  Position seen = args.from ? *args.from : store->head();
   while (!stopRequested) {
     // Everything up to the head read before the query has been seen once the page is not full.
-    const Position head = store->storage().head();
+    const Position head = store->head();
     auto page = store->read(query, ReadOptions{false, seen, kPage});
     for (const auto& event : page) printEvent(event, codec.get());
     std::cout.flush();

@@ -19,7 +19,6 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "opossum/projections.hpp"
-#include "projection_manager.hpp"
 #include "store_access.hpp"
 
 namespace opossum::cli {
@@ -34,7 +33,7 @@ void writeString(JsonWriter& w, const std::string& value) {
 
 // The store and a manager over it, which registers the projection plugins the config lists.
 struct Opened {
-  std::shared_ptr<detail::EventStoreImpl> store;
+  std::shared_ptr<Store> store;
   std::unique_ptr<ProjectionManager> manager;
 };
 
@@ -42,7 +41,7 @@ Opened openProjections(const StoreArgs& args) {
   auto config = resolveConfig(args);
   requireExistingStore(config);
   Opened opened;
-  opened.store = openEventStore(config);
+  opened.store = createEventStore(config);
   opened.manager =
       std::make_unique<ProjectionManager>(ProjectionManagerOptions{.eventStore = opened.store});
   return opened;
@@ -116,24 +115,6 @@ void runList(const ListArgs& args) {
   printTable(rows);
 }
 
-// The number of stored instances: the state files of the live generation, counted without
-// reading them.
-std::uint64_t countKeys(ProjectionManager& manager, const std::string& name) {
-  auto& core = *manager.core();
-  auto slot = core.slot(name);
-  std::lock_guard lock(slot->mutex);
-  core.ensureOpen(*slot);
-  if (!slot->checkpoint.exists) return 0;
-  const fs::path states =
-      core.generationSettings(*slot, slot->checkpoint.generation, 0).directory / "state";
-  std::error_code ec;
-  std::uint64_t count = 0;
-  for (fs::directory_iterator it(states, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json") ++count;
-  }
-  return count;
-}
-
 struct StatusArgs {
   StoreArgs store;
   std::vector<std::string> names;
@@ -145,7 +126,7 @@ void runStatus(const StatusArgs& args) {
   requireRegistered(manager, args.names);
   auto names = args.names.empty() ? manager.projectionNames() : args.names;
   ProjectionRebuilder rebuilder(manager);
-  const Position head = opened.store->storage().head();
+  const Position head = opened.store->head();
   if (!args.store.json && names.empty()) {
     std::cout << kNoProjections;
     return;
@@ -153,7 +134,7 @@ void runStatus(const StatusArgs& args) {
   std::vector<std::vector<std::string>> rows{{"NAME", "CHECKPOINT", "HEAD", "KEYS", "REBUILD"}};
   for (const auto& name : names) {
     ProjectionRebuildStatus status = rebuilder.status(name);
-    const std::uint64_t keys = countKeys(manager, name);
+    const std::uint64_t keys = manager.stateCount(name);
     if (args.store.json) {
       rapidjson::StringBuffer buffer;
       JsonWriter w(buffer);

@@ -11,7 +11,6 @@
 #include "event_text.hpp"
 #include "opossum/errors.hpp"
 #include "store_access.hpp"
-#include "validation.hpp"
 
 namespace opossum::cli {
 
@@ -26,8 +25,8 @@ struct ExportArgs {
 void runExport(const ExportArgs& args) {
   auto config = resolveConfig(args.store);
   requireExistingStore(config);
-  auto store = openEventStore(config);
-  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
+  auto store = createEventStore(config);
+  EventCodec codec(jsonSerializer(config));
   std::ofstream file;
   const bool toFile = !args.output.empty() && args.output != "-";
   if (toFile) {
@@ -37,7 +36,7 @@ void runExport(const ExportArgs& args) {
   std::ostream& out = toFile ? static_cast<std::ostream&>(file) : std::cout;
 
   // The head when the export starts: later appends are not part of it.
-  const Position head = store->storage().head();
+  const Position head = store->head();
   Progress progress("export", head);
   Position done = 0;
   while (done < head) {
@@ -144,11 +143,11 @@ void printImportJson(const ImportReport& r, const std::string* error, std::size_
 
 // --resume continues after the store's head; the input's event at that position must be the one
 // the store holds (same type and tags), or this is not the input of the import that stopped.
-void checkResumePoint(detail::EventStoreImpl& store, const SequencedEvent& input,
-                      const std::string& source, std::size_t line) {
+void checkResumePoint(Store& store, const SequencedEvent& input, const std::string& source,
+                      std::size_t line) {
   auto stored = store.read(Query::all(), ReadOptions{false, input.position - 1, 1});
   // Tags as the store keeps them: exact duplicates collapsed.
-  const auto inputTags = detail::prepareEvent(NewEvent{input.event, input.metadata}, "").event.tags;
+  const auto inputTags = normalizeEvent(NewEvent{input.event, input.metadata}).event.tags;
   if (stored.size() != 1 || stored.front().position != input.position ||
       stored.front().event.eventType != input.event.eventType ||
       stored.front().event.tags != inputTags) {
@@ -182,11 +181,11 @@ void runImport(const ImportArgs& args) {
   const std::string source =
       fromFile ? "input file '" + args.input + "'" : std::string("standard input");
 
-  EventCodec codec(createSerializer(config, {"json", std::nullopt, {}}));
-  auto store = openEventStore(config);
+  EventCodec codec(jsonSerializer(config));
+  auto store = createEventStore(config);
   const std::string where = storeDirectory(config).string();
   ImportReport report;
-  report.start = store->storage().head();
+  report.start = store->head();
   if (report.start != 0 && !args.resume) {
     throw Error("import needs an empty store; '" + where + "' holds " +
                 plural(report.start, "event") +

@@ -8,8 +8,8 @@
 #include <rapidjson/error/en.h>
 
 #include "opossum/errors.hpp"
+#include "opossum/event_store.hpp"
 #include "opossum/sdk/nesting.hpp"
-#include "validation.hpp"
 
 namespace opossum::cli {
 
@@ -133,7 +133,7 @@ std::optional<SequencedEvent> EventLineReader::next() {
       SequencedEvent event = codec_.fromJsonLine(text, requirePosition_);
       // The checks of append itself (type, tags, payload, metadata), with an empty prefix: the
       // line number says which event.
-      detail::prepareEvent(NewEvent{event.event, event.metadata}, "");
+      normalizeEvent(NewEvent{event.event, event.metadata});
       return event;
     } catch (const InvalidArgumentError& e) {
       throw InputLineError(source_, line_, e.what());

@@ -1,9 +1,9 @@
 #include "store_access.hpp"
 
 #include "cli_support.hpp"
-#include "logging.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/maintenance.hpp"
+#include "opossum/plugins.hpp"
 
 namespace opossum::cli {
 
@@ -33,12 +33,10 @@ std::optional<std::pair<std::string, int>> storedSerializerFormat(const StoreCon
 void adoptManifestSerializer(StoreConfig& config) {
   auto recorded = storedSerializerFormat(config);
   if (!recorded) return;
-  detail::PluginHost host(config.pluginPaths, config.file);
-  for (const auto& info : host.discover()) {
-    if (info.kind != OPOSSUM_PLUGIN_SERIALIZER) continue;
+  for (const auto& info : findPlugins(config).plugins) {
+    if (info.kind != "serializer") continue;
     try {
-      PluginChoice choice{info.name, info.file, {}};
-      auto serializer = createSerializer(config, choice);
+      auto serializer = loadSerializer(config, PluginChoice{info.name, info.file, {}});
       if (serializer->formatName() == recorded->first &&
           serializer->formatVersion() == recorded->second) {
         config.serializer = PluginChoice{info.name, std::nullopt, {}};
@@ -97,10 +95,6 @@ StoreConfig resolveConfig(const StoreArgs& args) {
   } else if (args.config.empty()) {
     adoptManifestSerializer(config);
   }
-  // Warnings and errors of the kernel still reach stderr; its routine info lines would clutter
-  // the output of a tool.
-  detail::setLogLevel(config.logLevel,
-                      config.file.empty() ? "logging.level" : config.file.string());
   return config;
 }
 
@@ -108,43 +102,17 @@ fs::path storeDirectory(const StoreConfig& config) {
   return config.options.rootPath / config.options.storeName;
 }
 
-void requireExistingStore(const StoreConfig& config) {
+std::shared_ptr<sdk::StorageMaintenance> requireExistingStore(const StoreConfig& config) {
+  auto maintenance = openStoreMaintenance(config);
   // CorruptionError when the store holds events but is damaged.
-  if (!openStoreMaintenance(config)->exists()) {
+  if (!maintenance->exists()) {
     throw Error("no store at '" + storeDirectory(config).string() + "'");
   }
+  return maintenance;
 }
 
-std::shared_ptr<detail::EventStoreImpl> openEventStore(const StoreConfig& config) {
-  return std::make_shared<detail::EventStoreImpl>(config);
-}
-
-std::shared_ptr<sdk::Serializer> createSerializer(const StoreConfig& config,
-                                                  const PluginChoice& choice) {
-  detail::PluginHost host(config.pluginPaths, config.file);
-  return host.create<sdk::Serializer>(
-      choice, sdk::SerializerContext{choice.options, detail::pluginLogger(choice.name)});
-}
-
-std::shared_ptr<sdk::Index> createIndex(const StoreConfig& config, const fs::path& directory) {
-  detail::PluginHost host(config.pluginPaths, config.file);
-  return host.create<sdk::Index>(
-      config.index,
-      sdk::IndexContext{directory, sdk::posixFileSystem(), detail::pluginLogger(config.index.name),
-                        config.index.options});
-}
-
-std::optional<detail::PluginInfo> findPluginInfo(const StoreConfig& config, std::uint32_t kind,
-                                                 const PluginChoice& choice) {
-  detail::PluginHost host(config.pluginPaths, config.file);
-  for (auto& info : host.discover()) {
-    if (info.kind != kind) continue;
-    std::error_code ec;
-    if (choice.file ? fs::equivalent(info.file, *choice.file, ec) : info.name == choice.name) {
-      return info;
-    }
-  }
-  return std::nullopt;
+std::shared_ptr<sdk::Serializer> jsonSerializer(const StoreConfig& config) {
+  return loadSerializer(config, PluginChoice{"json", std::nullopt, {}});
 }
 
 }  // namespace opossum::cli

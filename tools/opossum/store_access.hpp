@@ -10,11 +10,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "event_store.hpp"
 #include "opossum/config.hpp"
-#include "opossum/sdk/index.hpp"
+#include "opossum/event_store.hpp"
+#include "opossum/sdk/maintenance.hpp"
 #include "opossum/sdk/serializer.hpp"
-#include "plugin_host.hpp"
 
 namespace opossum::cli {
 
@@ -41,19 +40,11 @@ StoreConfig resolveConfig(const StoreArgs& args);
 StoreConfig resolvePluginConfig(const StoreArgs& args);
 
 fs::path storeDirectory(const StoreConfig& config);
-// Error unless the store exists (CorruptionError when it is damaged); read-only commands never
-// create one.
-void requireExistingStore(const StoreConfig& config);
+// The store's maintenance; an error unless the store exists (CorruptionError when it is damaged):
+// read-only commands never create one.
+std::shared_ptr<sdk::StorageMaintenance> requireExistingStore(const StoreConfig& config);
 
-std::shared_ptr<detail::EventStoreImpl> openEventStore(const StoreConfig& config);
-
-// Plugin objects outside a store, for commands that look at the files themselves.
-std::shared_ptr<sdk::Serializer> createSerializer(const StoreConfig& config,
-                                                  const PluginChoice& choice);
-std::shared_ptr<sdk::Index> createIndex(const StoreConfig& config, const fs::path& directory);
-
-// What the search path holds for the plugin chosen for `kind` (name, version, file).
-std::optional<detail::PluginInfo> findPluginInfo(const StoreConfig& config, std::uint32_t kind,
-                                                 const PluginChoice& choice);
+// The json serializer, which writes and reads the NDJSON lines of export, import and read.
+std::shared_ptr<sdk::Serializer> jsonSerializer(const StoreConfig& config);
 
 }  // namespace opossum::cli

@@ -12,6 +12,7 @@
 
 #include "opossum/errors.hpp"
 #include "opossum/export.hpp"
+#include "opossum/plugins.hpp"
 #include "opossum/query.hpp"
 #include "opossum/types.hpp"
 
@@ -29,6 +30,12 @@ class EventStore {
   virtual std::vector<SequencedEvent> read(const Query& query, const ReadOptions& options = {}) = 0;
   virtual std::optional<SequencedEvent> readLast(const Query& query,
                                                  std::stop_token cancel = {}) = 0;
+  // The position of the last committed event, 0 when there is none. Positions have no gaps, so
+  // it is also the number of events.
+  virtual Position head() {
+    auto last = readLast(Query::all());
+    return last ? last->position : 0;
+  }
 };
 
 class EventStoreAdmin {
@@ -47,7 +54,18 @@ class EventStoreMaintenance {
       std::stop_token cancel = {}) = 0;
 };
 
-class Store : public EventStore, public EventStoreAdmin, public EventStoreMaintenance {};
+// What a store is made of: the plugins it loaded (storage, serializer, index, in that order) and
+// how many events it holds.
+struct StoreDescription {
+  std::string storeName;
+  Position head = 0;
+  std::vector<PluginDescription> plugins;
+};
+
+class Store : public EventStore, public EventStoreAdmin, public EventStoreMaintenance {
+ public:
+  virtual StoreDescription describe() = 0;
+};
 
 struct EventStoreOptions {
   std::string storeName;  // required; one directory under rootPath
@@ -57,6 +75,10 @@ struct EventStoreOptions {
   bool writeProtectProjectionFiles = false;
   std::chrono::milliseconds crossProcessLockTimeout{5000};
 };
+
+// Checks one event as append() does (InvalidArgumentError naming the field) and returns it as a
+// store keeps it: exact duplicate tags collapsed, the timestamp left as given.
+OPOSSUM_EXPORT NewEvent normalizeEvent(const NewEvent& event);
 
 // A store with the default plugin set (file-per-event, json, tag-index).
 OPOSSUM_EXPORT std::shared_ptr<Store> createEventStore(const EventStoreOptions& options);

@@ -8,6 +8,7 @@
 #include "opossum/event_store.hpp"
 #include "opossum/helpers.hpp"
 #include "opossum/maintenance.hpp"
+#include "opossum/plugins.hpp"
 #include "opossum/projections.hpp"
 #include "opossum/query.hpp"
 #include "opossum/types.hpp"

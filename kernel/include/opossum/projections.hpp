@@ -285,6 +285,8 @@ class OPOSSUM_EXPORT ProjectionManager {
   Position checkpoint(const std::string& name);
   // False until the projection's first update or rebuild.
   bool hasCheckpoint(const std::string& name);
+  // How many states (one per key) the projection holds.
+  std::uint64_t stateCount(const std::string& name);
   std::vector<std::string> projectionNames() const;
   const std::filesystem::path& basePath() const;
   EventStore& eventStore() const;

@@ -81,7 +81,8 @@ class StorageMaintenance {
   // What the engine tells about the store (LevelDB's GetProperty); nullopt for a name it does
   // not know. Names every engine answers: "head" (the committed head, decimal),
   // "serializerFormat" ("<format name> version <n>" of the events as stored, "" when unknown),
-  // "bytes" (the store's size on disk or in the database, decimal; may take a while).
+  // "bytes" (the store's size on disk or in the database, decimal; may take a while),
+  // "location" (where the store is, for people: its folder, or its database and schema).
   virtual std::optional<std::string> property(const std::string& name) = 0;
   // Every name property() answers, those above first.
   virtual std::vector<std::string> propertyNames() = 0;

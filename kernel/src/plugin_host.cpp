@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <system_error>
@@ -30,6 +31,28 @@ constexpr std::size_t kRequiredDescriptorSize =
 // Enough to read struct_size, abi_major and abi_minor, which stay first in every ABI version.
 constexpr std::size_t kVersionPrefixSize =
     offsetof(opossum_plugin_descriptor, abi_minor) + sizeof(opossum_plugin_descriptor::abi_minor);
+
+// The minor-3 fields: the toolchain and the context size.
+constexpr std::size_t kToolchainDescriptorSize = offsetof(opossum_plugin_descriptor, context_size) +
+                                                 sizeof(opossum_plugin_descriptor::context_size);
+
+// The size of the context this kernel hands to a plugin of `kind`; 0 for an unknown kind.
+std::size_t contextSize(std::uint32_t kind) {
+  switch (kind) {
+    case OPOSSUM_PLUGIN_STORAGE:
+      return sizeof(sdk::PluginTraits<sdk::Storage>::Context);
+    case OPOSSUM_PLUGIN_SERIALIZER:
+      return sizeof(sdk::PluginTraits<sdk::Serializer>::Context);
+    case OPOSSUM_PLUGIN_INDEX:
+      return sizeof(sdk::PluginTraits<sdk::Index>::Context);
+    case OPOSSUM_PLUGIN_PROJECTION_RUNNER:
+      return sizeof(sdk::PluginTraits<sdk::ProjectionRunner>::Context);
+    case OPOSSUM_PLUGIN_PROJECTION:
+      return sizeof(sdk::PluginTraits<sdk::Projection>::Context);
+    default:
+      return 0;
+  }
+}
 
 std::string abiText(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -149,6 +172,34 @@ Probe probe(const fs::path& file) {
                      std::to_string(descriptor->struct_size) + " bytes, expected at least " +
                      std::to_string(kRequiredDescriptorSize) + " with a name, create and destroy)";
     return result;
+  }
+  if (descriptor->abi_minor >= 3) {
+    if (descriptor->struct_size < kToolchainDescriptorSize || descriptor->toolchain == nullptr) {
+      result.status = Probe::Status::badDescriptor;
+      result.problem = "has an incomplete plugin descriptor for ABI " +
+                       abiText(descriptor->abi_major, descriptor->abi_minor) + " (" +
+                       std::to_string(descriptor->struct_size) + " bytes, expected at least " +
+                       std::to_string(kToolchainDescriptorSize) + " with a toolchain)";
+      return result;
+    }
+    if (std::strcmp(descriptor->toolchain, OPOSSUM_SDK_TOOLCHAIN) != 0) {
+      result.status = Probe::Status::wrongAbi;
+      result.problem = std::string("was built with ") + descriptor->toolchain +
+                       ", the kernel with " + OPOSSUM_SDK_TOOLCHAIN +
+                       "; standard-library types cross the plugin boundary, so rebuild it with "
+                       "the kernel's standard library";
+      return result;
+    }
+    const std::size_t expected = contextSize(descriptor->kind);
+    if (expected != 0 && descriptor->context_size != expected) {
+      result.status = Probe::Status::wrongAbi;
+      result.problem = "expects a " + kindName(descriptor->kind) + " context of " +
+                       std::to_string(descriptor->context_size) + " bytes, the kernel's is " +
+                       std::to_string(expected) +
+                       " bytes (built against other SDK headers or with other compiler "
+                       "settings); rebuild it against this SDK";
+      return result;
+    }
   }
   result.status = Probe::Status::plugin;
   result.info.kindId = descriptor->kind;

@@ -288,13 +288,13 @@ TEST_CASE("plugins lists the default plugins with kind, name, version, ABI and f
   CHECK(r.status == 0);
   const std::string dir = fs::canonical(opossum::test::pluginDir()).string();
   CHECK(r.out.rfind("KIND", 0) == 0);
-  CHECK(r.out.find("serializer         json               1.0.0    1.2  " + dir +
+  CHECK(r.out.find("serializer         json               1.0.0    1.3  " + dir +
                    "/libopossum_serializer_json.so\n") != std::string::npos);
-  CHECK(r.out.find("storage            file-per-event     1.0.0    1.2  " + dir +
+  CHECK(r.out.find("storage            file-per-event     1.0.0    1.3  " + dir +
                    "/libopossum_storage_file.so\n") != std::string::npos);
   CliResult json = cli.run({"plugins", "--json"});
   CHECK(
-      json.out.find(R"({"kind":"index","name":"tag-index","version":"1.0.0","abi":"1.2","file":")" +
+      json.out.find(R"({"kind":"index","name":"tag-index","version":"1.0.0","abi":"1.3","file":")" +
                     dir + "/libopossum_index_tag.so\",") != std::string::npos);
 }
 

@@ -36,6 +36,8 @@ const fs::path kDuplicateFile = kFixtures / "duplicate" / "libfixture_serializer
 const fs::path kNotAPluginFile = kFixtures / "not_a_plugin" / "libfixture_not_a_plugin.so";
 const fs::path kAbi99File = kFixtures / "abi99" / "libfixture_abi99.so";
 const fs::path kNewerMinorFile = kFixtures / "newer_minor" / "libfixture_abi_newer_minor.so";
+const fs::path kOtherStdlibFile = kFixtures / "other_stdlib" / "libfixture_other_stdlib.so";
+const fs::path kOtherContextFile = kFixtures / "other_context" / "libfixture_other_context.so";
 const std::string kKernelAbi =
     std::to_string(OPOSSUM_SDK_ABI_MAJOR) + "." + std::to_string(OPOSSUM_SDK_ABI_MINOR);
 const fs::path kWrongKindFile = kFixtures / "wrong_kind" / "libfixture_wrong_kind.so";
@@ -248,6 +250,34 @@ TEST_CASE("a plugin of a newer ABI minor is refused naming both ABI versions", "
       errorOf([&] { createSerializer(host, byName("fixture-newer-minor")); });
   CHECK_THAT(searched, Contains(kNewerMinorFile.string()));
   CHECK_THAT(searched, Contains("needs a newer kernel"));
+}
+
+TEST_CASE("a plugin built with another standard library is refused naming both toolchains",
+          "[loader]") {
+  ScopedEnv env("OPOSSUM_PLUGIN_PATH", std::nullopt);
+  PluginHost host({kOtherStdlibFile.parent_path()});
+  const std::string expected =
+      std::string("was built with libc++ abi 1, the kernel with ") + OPOSSUM_SDK_TOOLCHAIN;
+  const std::string message =
+      errorOf([&] { createSerializer(host, byFile(kOtherStdlibFile, "fixture-other-stdlib")); });
+  CHECK_THAT(message, Contains(kOtherStdlibFile.string()));
+  CHECK_THAT(message, Contains(expected));
+  CHECK_THAT(errorOf([&] { createSerializer(host, byName("fixture-other-stdlib")); }),
+             Contains(expected));
+  const auto infos = host.discover();
+  const PluginInfo* info = findInfo(infos, kOtherStdlibFile);
+  REQUIRE(info != nullptr);
+  CHECK(info->kind == "incompatible");
+}
+
+TEST_CASE("a plugin expecting another context layout is refused naming both sizes", "[loader]") {
+  ScopedEnv env("OPOSSUM_PLUGIN_PATH", std::nullopt);
+  PluginHost host({kOtherContextFile.parent_path()});
+  const std::string message =
+      errorOf([&] { createSerializer(host, byFile(kOtherContextFile, "fixture-other-context")); });
+  CHECK_THAT(message, Contains(kOtherContextFile.string()));
+  CHECK_THAT(message, Contains("expects a serializer context of 8 bytes, the kernel's is " +
+                               std::to_string(sizeof(opossum::sdk::SerializerContext)) + " bytes"));
 }
 
 TEST_CASE("an unknown plugin name names the kind, the search path and what was found", "[loader]") {

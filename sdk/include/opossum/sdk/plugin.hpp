@@ -3,7 +3,8 @@
 // (struct size, ABI major and minor, kind) before calling anything else.
 //
 // What may cross the boundary: the types of the opossum SDK headers, standard library types
-// (plugins are built with the same SDK major version and the same libstdc++ as the kernel), and
+// (plugins are built with the same SDK major version and the same standard library and library
+// ABI as the kernel, OPOSSUM_SDK_TOOLCHAIN, which the kernel checks), and
 // exceptions derived from opossum::Error thrown by interface methods. The entry point and the
 // create/destroy functions never throw: OPOSSUM_PLUGIN catches and reports a status.
 //
@@ -13,6 +14,8 @@
 // Minor 1: sdk::ReadableFile::replaced().
 // Minor 2: capabilities (capability.hpp, maintenance.hpp): Storage::capability(),
 // Index::capability(), StorageContext::purpose and makeIndex.
+// Minor 3: the descriptor names the toolchain and the size of its kind's context, and the kernel
+// refuses a plugin whose standard library, library ABI or context layout differs from its own.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +32,19 @@
 #include "opossum/sdk/storage.hpp"
 
 #define OPOSSUM_SDK_ABI_MAJOR 1
-#define OPOSSUM_SDK_ABI_MINOR 2
+#define OPOSSUM_SDK_ABI_MINOR 3
+
+// The standard library and its ABI, as compiled: standard-library types cross the boundary, so a
+// plugin must match the kernel here ("libstdc++ cxx11-abi 1", "libc++ abi 1").
+#define OPOSSUM_SDK_STRINGIZE_(x) #x
+#define OPOSSUM_SDK_STRINGIZE(x) OPOSSUM_SDK_STRINGIZE_(x)
+#if defined(_LIBCPP_VERSION)
+#define OPOSSUM_SDK_TOOLCHAIN "libc++ abi " OPOSSUM_SDK_STRINGIZE(_LIBCPP_ABI_VERSION)
+#elif defined(__GLIBCXX__)
+#define OPOSSUM_SDK_TOOLCHAIN "libstdc++ cxx11-abi " OPOSSUM_SDK_STRINGIZE(_GLIBCXX_USE_CXX11_ABI)
+#else
+#define OPOSSUM_SDK_TOOLCHAIN "unknown standard library"
+#endif
 
 extern "C" {
 
@@ -65,6 +80,9 @@ struct opossum_plugin_descriptor {
   // otherwise writes a message to error (NUL-terminated, truncated to error_size).
   std::int32_t (*create)(const void* context, void** object, char* error, std::size_t error_size);
   void (*destroy)(void* object);
+  // ABI minor 3 (read only when struct_size covers them):
+  const char* toolchain;       // OPOSSUM_SDK_TOOLCHAIN the plugin was built with
+  std::uint32_t context_size;  // sizeof the kind's context (sdk::StorageContext, ...) it expects
 };
 
 typedef const opossum_plugin_descriptor* (*opossum_plugin_entry_fn)();
@@ -172,6 +190,8 @@ void destroyPlugin(void* object) noexcept {
                                                                  size);                           \
         },                                                                                        \
         &::opossum::sdk::detail::destroyPlugin<Interface>,                                        \
+        OPOSSUM_SDK_TOOLCHAIN,                                                                    \
+        sizeof(typename ::opossum::sdk::PluginTraits<Interface>::Context),                        \
     };                                                                                            \
     return &descriptor;                                                                           \
   }

@@ -190,8 +190,13 @@ Probe probe(const fs::path& file) {
                        "the kernel's standard library";
       return result;
     }
+    // Contexts grow only by appending fields, with a minor bump: a plugin of an older minor may
+    // expect a shorter one, a plugin of this minor exactly this one.
     const std::size_t expected = contextSize(descriptor->kind);
-    if (expected != 0 && descriptor->context_size != expected) {
+    const bool fits = descriptor->abi_minor == OPOSSUM_SDK_ABI_MINOR
+                          ? descriptor->context_size == expected
+                          : descriptor->context_size <= expected;
+    if (expected != 0 && !fits) {
       result.status = Probe::Status::wrongAbi;
       result.problem = "expects a " + kindName(descriptor->kind) + " context of " +
                        std::to_string(descriptor->context_size) + " bytes, the kernel's is " +

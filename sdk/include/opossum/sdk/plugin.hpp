@@ -8,9 +8,10 @@
 // exceptions derived from opossum::Error thrown by interface methods. The entry point and the
 // create/destroy functions never throw: OPOSSUM_PLUGIN catches and reports a status.
 //
-// Interfaces grow only by appending virtual methods, with an ABI minor bump; the kernel never
-// calls a method newer than the minor version a plugin declares, and refuses a plugin of a newer
-// minor than its own (the plugin may call methods of kernel objects this kernel lacks).
+// Interfaces grow only by appending virtual methods, and contexts by appending fields, each with
+// an ABI minor bump; the kernel never calls a method newer than the minor version a plugin
+// declares, and refuses a plugin of a newer minor than its own (the plugin may call methods of
+// kernel objects this kernel lacks).
 // Minor 1: sdk::ReadableFile::replaced().
 // Minor 2: capabilities (capability.hpp, maintenance.hpp): Storage::capability(),
 // Index::capability(), StorageContext::purpose and makeIndex.

@@ -66,7 +66,7 @@ struct Pipe {
 }  // namespace
 
 TEST_CASE("4 processes racing with the same append condition: exactly one winner per round",
-          "[processes][condition]") {
+          "[processes][condition][engines]") {
   TempDir dir;
   constexpr int kChildren = 4;
   constexpr int kRounds = 50;
@@ -173,7 +173,7 @@ TEST_CASE("4 processes racing with the same append condition: exactly one winner
   }
 }
 
-TEST_CASE("4 processes with conditions on their own tags never conflict", "[processes]") {
+TEST_CASE("4 processes with conditions on their own tags never conflict", "[processes][engines]") {
   TempDir dir;
   constexpr int kChildren = 4;
   constexpr int kAppends = 60;

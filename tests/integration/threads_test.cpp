@@ -81,7 +81,7 @@ std::string batchProblem(const std::vector<SequencedEvent>& events) {
 }  // namespace
 
 TEST_CASE("8 threads appending concurrently get contiguous positions and whole batches",
-          "[threads]") {
+          "[threads][engines]") {
   bool flush = GENERATE(false, true);
   INFO("flushEventsImmediately " << flush);
   TempDir dir;
@@ -225,7 +225,7 @@ void checkOneClaimPerRound(Store& store, const RaceResult& result, int rounds, i
 }  // namespace
 
 TEST_CASE("8 threads racing with the same append condition: exactly one winner per round",
-          "[threads][condition]") {
+          "[threads][condition][engines]") {
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "race", false);
   constexpr int kRounds = 40;
@@ -235,7 +235,7 @@ TEST_CASE("8 threads racing with the same append condition: exactly one winner p
   checkOneClaimPerRound(*store, result, kRounds, 8, lockstep);
 }
 
-TEST_CASE("readers never see a gap or a partial batch while writers append", "[threads][read]") {
+TEST_CASE("readers never see a gap or a partial batch while writers append", "[threads][read][engines]") {
   // Readers use the writers' Store object, or another one over the same directory (like another
   // process, whose index learns the appends from the files).
   bool ownReaderStore = GENERATE(false, true);
@@ -312,7 +312,7 @@ TEST_CASE("readers never see a gap or a partial batch while writers append", "[t
   CHECK(reads.load() > kReaders);
 }
 
-TEST_CASE("two Store objects on one directory behave like two processes", "[threads][stores]") {
+TEST_CASE("two Store objects on one directory behave like two processes", "[threads][stores][engines]") {
   TempDir dir;
   auto first = opossum::test::openStore(dir.path(), "shared");
   auto second = opossum::test::openStore(dir.path(), "shared");

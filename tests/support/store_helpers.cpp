@@ -1,12 +1,15 @@
 #include "store_helpers.hpp"
 
 #include <chrono>
+#include <cstdlib>
 
 #include <rapidjson/document.h>
 #include <stdlib.h>
 
 #include <system_error>
 
+#include "opossum/config.hpp"
+#include "postgres_server.hpp"
 #include "temp_dir.hpp"
 
 namespace opossum::test {
@@ -20,12 +23,23 @@ NewEvent makeEvent(std::string type, std::string json, std::vector<Tag> tags, Me
                   std::move(metadata)};
 }
 
+bool onPostgres() {
+  const char* engine = std::getenv("OPOSSUM_TEST_STORAGE");
+  return engine != nullptr && std::string(engine) == "postgres";
+}
+
 std::shared_ptr<Store> openStore(const fs::path& root, const std::string& name, bool flush) {
   EventStoreOptions options;
   options.storeName = name;
   options.rootPath = root;
   options.flushEventsImmediately = flush;
-  return createEventStore(options);
+  if (!onPostgres()) return createEventStore(options);
+  // One database holds every test's stores: the test's own temporary folder names its store.
+  options.storeName = root.filename().string() + "_" + name;
+  StoreConfig config = defaultConfig(options);
+  config.storage = PluginChoice{
+      "postgres", std::nullopt, {{"conninfo", postgresConninfo()}, {"schema", "tests"}}};
+  return createEventStore(config);
 }
 
 bool eventuallyExists(const fs::path& path, std::chrono::milliseconds timeout) {

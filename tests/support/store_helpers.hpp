@@ -18,10 +18,14 @@ namespace opossum::test {
 // the test program, far from the installed plugin folder) finds the plugins.
 void usePluginDir();
 
+// Whether OPOSSUM_TEST_STORAGE=postgres: tests tagged [engines] run once per storage engine.
+bool onPostgres();
+
 NewEvent makeEvent(std::string type, std::string json = "{}", std::vector<Tag> tags = {},
                    Metadata metadata = {});
 
-// A store under `root` with the default plugins and the given tweaks.
+// A store under `root` with the default plugins and the given tweaks; with
+// OPOSSUM_TEST_STORAGE=postgres, a store of that name on the tests' PostgreSQL server instead.
 std::shared_ptr<Store> openStore(const std::filesystem::path& root, const std::string& name,
                                  bool flush = true);
 

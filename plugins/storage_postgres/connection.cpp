@@ -1,0 +1,195 @@
+#include "connection.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "opossum/errors.hpp"
+
+namespace opossum::plugins::postgres {
+
+namespace {
+
+std::string trimmed(const char* message) {
+  std::string text = message != nullptr ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string describe(PGconn* connection) {
+  auto field = [](const char* value) { return std::string(value != nullptr ? value : "?"); };
+  return "host " + field(PQhost(connection)) + " port " + field(PQport(connection)) + " database " +
+         field(PQdb(connection));
+}
+
+// Asks the server to cancel the statement running on `connection`.
+void cancelRunning(PGconn* connection) {
+  PGcancel* handle = PQgetCancel(connection);
+  if (handle == nullptr) return;
+  char error[256];
+  PQcancel(handle, error, sizeof error);
+  PQfreeCancel(handle);
+}
+
+}  // namespace
+
+std::string Result::text(int row, int column) const {
+  return std::string(PQgetvalue(result_.get(), row, column),
+                     static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+long long Result::integer(int row, int column) const {
+  const char* value = PQgetvalue(result_.get(), row, column);
+  long long out = 0;
+  auto [end, error] = std::from_chars(value, value + std::strlen(value), out);
+  if (error != std::errc{} || *end != '\0') {
+    throw CorruptionError("PostgreSQL returned '" + std::string(value) + "' for an integer");
+  }
+  return out;
+}
+
+std::optional<std::string> Result::optionalText(int row, int column) const {
+  if (isNull(row, column)) return std::nullopt;
+  return text(row, column);
+}
+
+Connection::Connection(const ConnectionSettings& settings) {
+  // The conninfo's own settings win over these defaults (later keywords override earlier ones,
+  // and the expanded dbname comes last).
+  std::string timeout = std::to_string(settings.connectTimeoutSeconds);
+  const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), "opossum", settings.conninfo.c_str(), nullptr};
+  connection_ = PQconnectdbParams(keywords, values, 1);
+  if (connection_ == nullptr) throw IoError("PostgreSQL: out of memory while connecting");
+  if (PQstatus(connection_) != CONNECTION_OK) {
+    std::string message = "cannot connect to PostgreSQL (" + describe(connection_) +
+                          "): " + trimmed(PQerrorMessage(connection_));
+    PQfinish(connection_);
+    throw IoError(message);
+  }
+  PQsetNoticeProcessor(
+      connection_, [](void*, const char*) {}, nullptr);
+  std::string setup =
+      "SET lock_timeout = " + std::to_string(settings.lockTimeout.count()) +
+      "; SET statement_timeout = " + std::to_string(settings.statementTimeout.count()) +
+      "; SET TIME ZONE 'UTC'; SET default_transaction_isolation = 'read committed'";
+  try {
+    exec(setup);
+  } catch (...) {
+    PQfinish(connection_);
+    throw;
+  }
+}
+
+Connection::~Connection() { PQfinish(connection_); }
+
+bool Connection::connected() const { return PQstatus(connection_) == CONNECTION_OK; }
+
+bool Connection::usable() const {
+  return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
+}
+
+std::string Connection::where() const { return describe(connection_); }
+
+Result Connection::exec(const std::string& sql, const std::vector<Param>& params,
+                        std::stop_token cancel) {
+  if (cancel.stop_requested()) throw CancelledError("cancelled before PostgreSQL was asked");
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* raw = nullptr;
+  {
+    std::stop_callback onStop(cancel, [this] { cancelRunning(connection_); });
+    raw = params.empty() ? PQexec(connection_, sql.c_str())
+                         : PQexecParams(connection_, sql.c_str(), static_cast<int>(params.size()),
+                                        nullptr, values.data(), nullptr, nullptr, 0);
+  }
+  Result result(raw);
+  ExecStatusType status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+
+  if (PQstatus(connection_) != CONNECTION_OK) {
+    throw IoError("the connection to PostgreSQL (" + where() +
+                  ") was lost: " + trimmed(PQerrorMessage(connection_)));
+  }
+  const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  std::string code = state != nullptr ? state : "";
+  std::string message = trimmed(raw != nullptr ? PQresultErrorMessage(raw) : nullptr);
+  if (message.empty()) message = trimmed(PQerrorMessage(connection_));
+  if (code == "55P03") throw LockTimeoutError("PostgreSQL lock timeout: " + message);
+  if (code == "57014" && cancel.stop_requested()) {
+    throw CancelledError("cancelled while PostgreSQL was running a statement");
+  }
+  if (code.starts_with("08")) {
+    throw IoError("the connection to PostgreSQL (" + where() + ") failed: " + message);
+  }
+  throw IoError("PostgreSQL (" + where() + ") refused a statement [" + code + "]: " + message);
+}
+
+ConnectionPool::ConnectionPool(ConnectionSettings settings, std::size_t keep)
+    : settings_(std::move(settings)), keep_(keep) {}
+
+ConnectionPool::Lease ConnectionPool::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(connection));
+    }
+  }
+  return Lease(*this, std::make_unique<Connection>(settings_));
+}
+
+void ConnectionPool::giveBack(std::unique_ptr<Connection> connection) {
+  // A broken connection, or one left inside a transaction, is dropped: the next call reconnects.
+  if (!connection || !connection->usable()) return;
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < keep_) idle_.push_back(std::move(connection));
+}
+
+void commitOrThrow(Connection& connection) {
+  try {
+    connection.exec("COMMIT");
+  } catch (const IoError& e) {
+    if (connection.connected()) throw;  // refused, so rolled back
+    throw IoError(std::string("the outcome of a commit is unknown (") + e.what() +
+                  "); read the store to find out whether it was committed before retrying");
+  }
+}
+
+void rollbackQuietly(Connection& connection) {
+  try {
+    if (connection.connected()) connection.exec("ROLLBACK");
+  } catch (...) {
+    // The connection is broken; the pool drops it and the server rolls back on its own.
+  }
+}
+
+std::string quoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string arrayLiteral(const std::vector<Param>& elements) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    if (i > 0) out += ',';
+    if (!elements[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *elements[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace opossum::plugins::postgres

@@ -1,0 +1,126 @@
+// A thin layer over libpq: connections that report failures as opossum errors, and a pool.
+//
+// Errors: a lost or refused connection is an IoError naming host, port and database (never the
+// password); lock_timeout is a LockTimeoutError; a statement cancelled through the caller's stop
+// token is a CancelledError; anything else the server refuses is an IoError with its SQLSTATE.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace opossum::plugins::postgres {
+
+using Param = std::optional<std::string>;  // nullopt: SQL NULL
+
+// One result set, text format.
+class Result {
+ public:
+  explicit Result(PGresult* result) : result_(result, &PQclear) {}
+  int rows() const { return PQntuples(result_.get()); }
+  bool isNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  std::string text(int row, int column) const;
+  long long integer(int row, int column) const;
+  std::optional<std::string> optionalText(int row, int column) const;
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+struct ConnectionSettings {
+  std::string conninfo;  // libpq key/value string or URI
+  std::chrono::milliseconds lockTimeout{5000};
+  std::chrono::milliseconds statementTimeout{0};  // 0: none
+  unsigned connectTimeoutSeconds = 10;
+};
+
+class Connection {
+ public:
+  explicit Connection(const ConnectionSettings& settings);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement; `cancel` stopping cancels it on the server.
+  Result exec(const std::string& sql, const std::vector<Param>& params = {},
+              std::stop_token cancel = {});
+  bool connected() const;
+  // Whether the connection can still be used (a failed one is dropped by the pool).
+  bool usable() const;
+  // "host /tmp/x port 5432 database opossum", for messages.
+  std::string where() const;
+
+ private:
+  PGconn* connection_;
+};
+
+// Connections kept for reuse; a lease gives one back when it ends, unless it broke.
+class ConnectionPool {
+ public:
+  ConnectionPool(ConnectionSettings settings, std::size_t keep);
+
+  class Lease {
+   public:
+    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    ~Lease() { pool_.giveBack(std::move(connection_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection& operator*() { return *connection_; }
+    Connection* operator->() { return connection_.get(); }
+
+   private:
+    ConnectionPool& pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  Lease acquire();
+  const ConnectionSettings& settings() const { return settings_; }
+
+ private:
+  void giveBack(std::unique_ptr<Connection> connection);
+
+  ConnectionSettings settings_;
+  std::size_t keep_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+// Runs `body` inside BEGIN ... COMMIT on `connection`, rolling back when it throws. A COMMIT whose
+// answer is lost is an IoError saying the outcome is unknown.
+template <class Body>
+auto inTransaction(Connection& connection, std::stop_token cancel, Body body);
+
+// SQL text helpers.
+std::string quoteIdentifier(const std::string& name);
+// A PostgreSQL array literal of text elements ('{"a","b"}'), NULL for nullopt elements.
+std::string arrayLiteral(const std::vector<Param>& elements);
+
+void commitOrThrow(Connection& connection);
+void rollbackQuietly(Connection& connection);
+
+template <class Body>
+auto inTransaction(Connection& connection, std::stop_token cancel, Body body) {
+  connection.exec("BEGIN", {}, cancel);
+  try {
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      commitOrThrow(connection);
+    } else {
+      auto result = body();
+      commitOrThrow(connection);
+      return result;
+    }
+  } catch (...) {
+    rollbackQuietly(connection);
+    throw;
+  }
+}
+
+}  // namespace opossum::plugins::postgres

@@ -1,0 +1,385 @@
+#include "postgres_storage.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "opossum/errors.hpp"
+#include "opossum/sdk/nesting.hpp"
+#include "opossum/sdk/options.hpp"
+#include "postgres_maintenance.hpp"
+
+namespace opossum::plugins::postgres {
+
+namespace {
+
+// Columns of an event row, in the order rowToEvent() reads them.
+const char* const kEventColumns =
+    "e.position, e.event_type, e.tags, e.payload,"
+    " floor(extract(epoch from e.occurred_at) * 1000)::bigint,"
+    " e.correlation_id, e.causation_id, e.operation_id, e.user_id";
+
+std::string tagsJson(const std::vector<Tag>& tags) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  for (const auto& tag : tags) {
+    writer.Key(tag.key.data(), static_cast<rapidjson::SizeType>(tag.key.size()));
+    writer.String(tag.value.data(), static_cast<rapidjson::SizeType>(tag.value.size()));
+  }
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+std::vector<Tag> parseTags(const std::string& json, Position position) {
+  rapidjson::Document document;
+  document.Parse(json.c_str(), json.size());
+  if (document.HasParseError() || !document.IsObject()) {
+    throw CorruptionError("the tags of the event at position " + std::to_string(position) +
+                          " are not a JSON object: " + json);
+  }
+  std::vector<Tag> tags;
+  for (const auto& member : document.GetObject()) {
+    if (!member.value.IsString()) {
+      throw CorruptionError("a tag of the event at position " + std::to_string(position) +
+                            " is not a string");
+    }
+    tags.push_back(Tag{std::string(member.name.GetString(), member.name.GetStringLength()),
+                       std::string(member.value.GetString(), member.value.GetStringLength())});
+  }
+  return tags;
+}
+
+SequencedEvent rowToEvent(const Result& rows, int row) {
+  SequencedEvent event;
+  event.position = static_cast<Position>(rows.integer(row, 0));
+  event.event.eventType = rows.text(row, 1);
+  event.event.tags = parseTags(rows.text(row, 2), event.position);
+  event.event.event = rows.text(row, 3);
+  if (!rows.isNull(row, 4)) {
+    event.metadata.timestamp = Timestamp{std::chrono::milliseconds{rows.integer(row, 4)}};
+  }
+  event.metadata.correlationId = rows.optionalText(row, 5);
+  event.metadata.causationId = rows.optionalText(row, 6);
+  event.metadata.operationId = rows.optionalText(row, 7);
+  event.metadata.userId = rows.optionalText(row, 8);
+  return event;
+}
+
+// Appends `value` as the next parameter; its placeholder.
+std::string bind(std::vector<Param>& params, std::string value) {
+  params.emplace_back(std::move(value));
+  return "$" + std::to_string(params.size());
+}
+
+// The SQL condition for `query` over events `e` of the store $1 (tags through the tags table).
+std::string matching(const Query& query, const Tables& tables, std::vector<Param>& params) {
+  if (query.matchesEverything()) return "TRUE";
+  std::string out;
+  for (const auto& item : query.items()) {
+    std::string clause;
+    if (!item.eventTypes.empty()) {
+      std::vector<Param> types(item.eventTypes.begin(), item.eventTypes.end());
+      clause = "e.event_type = ANY(" + bind(params, arrayLiteral(types)) + "::text[])";
+    }
+    for (const auto& tag : item.tags) {
+      if (!clause.empty()) clause += " AND ";
+      clause += "e.position IN (SELECT t.position FROM " + tables.tags +
+                " t WHERE t.store_id = $1 AND t.key = " + bind(params, tag.key) +
+                " AND t.value = " + bind(params, tag.value) + ")";
+    }
+    out += (out.empty() ? "(" : " OR (") + clause + ")";
+  }
+  return "(" + out + ")";
+}
+
+std::string timestampMillis(const Metadata& metadata) {
+  if (!metadata.timestamp) return "";
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(metadata.timestamp->time_since_epoch());
+  return std::to_string(ms.count());
+}
+
+ConnectionSettings settingsFrom(const sdk::StorageContext& context, std::size_t& poolSize,
+                                std::string& schema) {
+  sdk::OptionReader reader(context.options, "storage plugin 'postgres'");
+  ConnectionSettings settings;
+  settings.conninfo = reader.getString("conninfo", "");
+  schema = reader.getString("schema", "opossum");
+  settings.lockTimeout = std::chrono::milliseconds(reader.getUnsigned(
+      "lockTimeoutMs", static_cast<std::uint64_t>(context.crossProcessLockTimeout.count())));
+  settings.statementTimeout =
+      std::chrono::milliseconds(reader.getUnsigned("statementTimeoutMs", 0));
+  settings.connectTimeoutSeconds =
+      static_cast<unsigned>(reader.getUnsigned("connectTimeoutSeconds", 10));
+  poolSize = static_cast<std::size_t>(reader.getUnsigned("poolSize", 4));
+  reader.finish();
+  if (const char* fromEnvironment = std::getenv("OPOSSUM_POSTGRES_CONNINFO");
+      fromEnvironment != nullptr && *fromEnvironment != '\0') {
+    settings.conninfo = fromEnvironment;
+  }
+  if (settings.conninfo.empty()) {
+    throw ConfigError(
+        "storage plugin 'postgres' needs plugins.storage.conninfo (a libpq connection string or "
+        "URI) or OPOSSUM_POSTGRES_CONNINFO");
+  }
+  if (schema.empty() || schema.size() > 63 ||
+      !std::all_of(
+          schema.begin(), schema.end(),
+          [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }) ||
+      (schema[0] >= '0' && schema[0] <= '9')) {
+    throw ConfigError("plugins.storage.schema '" + schema +
+                      "' must be 1 to 63 lower-case letters, digits and '_', not starting with a "
+                      "digit");
+  }
+  if (poolSize == 0) throw ConfigError("plugins.storage.poolSize must be at least 1");
+  return settings;
+}
+
+}  // namespace
+
+PostgresStorage::PostgresStorage(const sdk::StorageContext& context)
+    : storeName_(context.storeDirectory.filename().string()),
+      tables_("opossum"),
+      logger_(context.logger) {
+  std::size_t poolSize = 0;
+  std::string schema;
+  ConnectionSettings settings = settingsFrom(context, poolSize, schema);
+  tables_ = Tables(schema);
+  pool_ = std::make_unique<ConnectionPool>(std::move(settings), poolSize);
+  maintenance_ = std::make_unique<PostgresMaintenance>(*this);
+  if (context.purpose == sdk::StoragePurpose::maintenance) return;
+  auto connection = pool_->acquire();
+  ensureSchema(*connection, tables_);
+  connection->exec("INSERT INTO " + tables_.stores + " (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                   {storeName_});
+  storeId_ = findStore(*connection);
+  if (!storeId_) throw IoError("PostgreSQL store '" + storeName_ + "' could not be created");
+}
+
+std::optional<long long> PostgresStorage::findStore(Connection& connection) {
+  if (schemaVersion(connection, tables_) == 0) return std::nullopt;
+  Result row =
+      connection.exec("SELECT id FROM " + tables_.stores + " WHERE name = $1", {storeName_});
+  if (row.rows() == 0) return std::nullopt;
+  return row.integer(0, 0);
+}
+
+long long PostgresStorage::storeId() {
+  if (!storeId_) throw IoError("PostgreSQL store '" + storeName_ + "' is not open");
+  return *storeId_;
+}
+
+Position PostgresStorage::lockHead(Connection& connection, long long id, std::stop_token cancel) {
+  Result row = connection.exec("SELECT head FROM " + tables_.stores + " WHERE id = $1 FOR UPDATE",
+                               {std::to_string(id)}, cancel);
+  if (row.rows() == 0) {
+    throw CorruptionError("PostgreSQL store '" + storeName_ + "' has lost its row in " +
+                          tables_.stores);
+  }
+  return static_cast<Position>(row.integer(0, 0));
+}
+
+void PostgresStorage::insert(Connection& connection, long long id, Position first,
+                             const std::vector<NewEvent>& events, std::stop_token cancel) {
+  std::vector<Param> positions, types, tags, payloads, times, correlations, causations, operations,
+      users, tagKeys, tagValues, tagPositions;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& e = events[i];
+    std::string position = std::to_string(first + i);
+    positions.emplace_back(position);
+    types.emplace_back(e.event.eventType);
+    tags.emplace_back(tagsJson(e.event.tags));
+    payloads.emplace_back(e.event.event);
+    std::string ms = timestampMillis(e.metadata);
+    times.push_back(ms.empty() ? Param{} : Param{ms});
+    correlations.push_back(e.metadata.correlationId);
+    causations.push_back(e.metadata.causationId);
+    operations.push_back(e.metadata.operationId);
+    users.push_back(e.metadata.userId);
+    for (const auto& tag : e.event.tags) {
+      tagKeys.emplace_back(tag.key);
+      tagValues.emplace_back(tag.value);
+      tagPositions.emplace_back(position);
+    }
+  }
+  std::string storeId = std::to_string(id);
+  connection.exec(
+      "INSERT INTO " + tables_.events +
+          " (store_id, position, event_type, tags, payload, occurred_at, correlation_id,"
+          " causation_id, operation_id, user_id)"
+          " SELECT $1, u.position, u.event_type, u.tags, u.payload,"
+          " timestamptz 'epoch' + u.ms * interval '1 millisecond', u.c, u.ca, u.o, u.us"
+          " FROM unnest($2::bigint[], $3::text[], $4::json[], $5::json[], $6::bigint[],"
+          " $7::text[], $8::text[], $9::text[], $10::text[])"
+          " AS u(position, event_type, tags, payload, ms, c, ca, o, us)",
+      {storeId, arrayLiteral(positions), arrayLiteral(types), arrayLiteral(tags),
+       arrayLiteral(payloads), arrayLiteral(times), arrayLiteral(correlations),
+       arrayLiteral(causations), arrayLiteral(operations), arrayLiteral(users)},
+      cancel);
+  if (tagKeys.empty()) return;
+  connection.exec(
+      "INSERT INTO " + tables_.tags +
+          " (store_id, key, value, position)"
+          " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])",
+      {storeId, arrayLiteral(tagKeys), arrayLiteral(tagValues), arrayLiteral(tagPositions)},
+      cancel);
+}
+
+std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::AppendRequest> requests,
+                                                       std::stop_token cancel) {
+  const long long id = storeId();
+  auto connection = pool_->acquire();
+  std::vector<sdk::AppendResult> results(requests.size());
+  inTransaction(*connection, cancel, [&] {
+    Position head = lockHead(*connection, id, cancel);
+    const Position start = head;
+    for (std::size_t r = 0; r < requests.size(); ++r) {
+      const sdk::AppendRequest& request = requests[r];
+      if (request.condition != nullptr) {
+        // Earlier requests of the group are already inserted, so this sees them too.
+        const AppendCondition& condition = *request.condition;
+        Position after = condition.afterSequencePosition.value_or(0);
+        std::vector<Param> params{std::to_string(id), std::to_string(after)};
+        std::string where = matching(condition.failIfEventsMatch, tables_, params);
+        Result found = connection->exec("SELECT e.position FROM " + tables_.events +
+                                            " e WHERE e.store_id = $1 AND e.position > $2 AND " +
+                                            where + " ORDER BY e.position LIMIT 1",
+                                        params, cancel);
+        if (found.rows() > 0) {
+          results[r].conflict = "an event at position " + found.text(0, 0) +
+                                " matches failIfEventsMatch after position " +
+                                std::to_string(after);
+          continue;
+        }
+      }
+      insert(*connection, id, head + 1, *request.events, cancel);
+      head += request.events->size();
+      results[r].committed = true;
+      results[r].lastPosition = head;
+    }
+    if (head != start) {
+      connection->exec("UPDATE " + tables_.stores + " SET head = $2 WHERE id = $1",
+                       {std::to_string(id), std::to_string(head)}, cancel);
+    }
+  });
+  return results;
+}
+
+std::vector<SequencedEvent> PostgresStorage::read(const Query& query, const ReadOptions& options) {
+  const long long id = storeId();
+  std::vector<Param> params{std::to_string(id)};
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM " + tables_.events +
+                    " e WHERE e.store_id = $1 AND " + matching(query, tables_, params);
+  if (options.fromPosition) {
+    sql += " AND e.position > " + bind(params, std::to_string(*options.fromPosition));
+  }
+  sql += options.descending ? " ORDER BY e.position DESC" : " ORDER BY e.position";
+  if (options.maxCount) sql += " LIMIT " + bind(params, std::to_string(*options.maxCount));
+  auto connection = pool_->acquire();
+  Result rows = connection->exec(sql, params);
+  std::vector<SequencedEvent> events;
+  events.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) events.push_back(rowToEvent(rows, i));
+  return events;
+}
+
+std::optional<SequencedEvent> PostgresStorage::readLast(const Query& query) {
+  auto events = read(query, ReadOptions{true, std::nullopt, 1});
+  if (events.empty()) return std::nullopt;
+  return std::move(events.front());
+}
+
+Position PostgresStorage::head() {
+  const long long id = storeId();
+  auto connection = pool_->acquire();
+  Result row = connection->exec("SELECT head FROM " + tables_.stores + " WHERE id = $1",
+                                {std::to_string(id)});
+  if (row.rows() == 0) {
+    throw CorruptionError("PostgreSQL store '" + storeName_ + "' has lost its row in " +
+                          tables_.stores);
+  }
+  return static_cast<Position>(row.integer(0, 0));
+}
+
+void PostgresStorage::deleteStore(std::stop_token cancel) {
+  const long long id = storeId();
+  const std::string key = std::to_string(id);
+  auto connection = pool_->acquire();
+  inTransaction(*connection, cancel, [&] {
+    lockHead(*connection, id, cancel);
+    connection->exec("DELETE FROM " + tables_.tags + " WHERE store_id = $1", {key}, cancel);
+    connection->exec("DELETE FROM " + tables_.events + " WHERE store_id = $1", {key}, cancel);
+    connection->exec("UPDATE " + tables_.stores + " SET head = 0 WHERE id = $1", {key}, cancel);
+  });
+}
+
+TagMigrationResult PostgresStorage::addTags(
+    const std::string& eventType,
+    const std::function<std::vector<Tag>(const SequencedEvent&)>& tagFactory,
+    std::stop_token cancel) {
+  const long long id = storeId();
+  const std::string key = std::to_string(id);
+  auto connection = pool_->acquire();
+  return inTransaction(*connection, cancel, [&] {
+    // Writers wait meanwhile, so every event of the type gets its tags in this one transaction.
+    lockHead(*connection, id, cancel);
+    TagMigrationResult result;
+    Position after = 0;
+    constexpr int kBatch = 1000;
+    for (;;) {
+      Result rows =
+          connection->exec(std::string("SELECT ") + kEventColumns + " FROM " + tables_.events +
+                               " e WHERE e.store_id = $1 AND e.event_type = $2"
+                               " AND e.position > $3 ORDER BY e.position LIMIT " +
+                               std::to_string(kBatch),
+                           {key, eventType, std::to_string(after)}, cancel);
+      std::vector<Param> positions, allTags, keys, values, tagPositions;
+      for (int i = 0; i < rows.rows(); ++i) {
+        SequencedEvent event = rowToEvent(rows, i);
+        after = event.position;
+        ++result.eventsProcessed;
+        std::vector<Tag> tags = event.event.tags;
+        bool changed = false;
+        for (Tag& tag : tagFactory(event)) {
+          bool known =
+              std::any_of(tags.begin(), tags.end(), [&](const Tag& t) { return t.key == tag.key; });
+          if (known) continue;
+          keys.emplace_back(tag.key);
+          values.emplace_back(tag.value);
+          tagPositions.emplace_back(std::to_string(event.position));
+          tags.push_back(std::move(tag));
+          ++result.tagsAdded;
+          changed = true;
+        }
+        if (!changed) continue;
+        positions.emplace_back(std::to_string(event.position));
+        allTags.emplace_back(tagsJson(tags));
+      }
+      if (!positions.empty()) {
+        connection->exec(
+            "UPDATE " + tables_.events +
+                " e SET tags = u.tags FROM unnest($2::bigint[], $3::json[])"
+                " AS u(position, tags) WHERE e.store_id = $1 AND e.position = u.position",
+            {key, arrayLiteral(positions), arrayLiteral(allTags)}, cancel);
+        connection->exec(
+            "INSERT INTO " + tables_.tags +
+                " (store_id, key, value, position)"
+                " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])",
+            {key, arrayLiteral(keys), arrayLiteral(values), arrayLiteral(tagPositions)}, cancel);
+      }
+      if (rows.rows() < kBatch) break;
+    }
+    return result;
+  });
+}
+
+void* PostgresStorage::capability(sdk::Capability id) {
+  if (id == sdk::Capability::storageMaintenance) return maintenance_.get();
+  return nullptr;
+}
+
+}  // namespace opossum::plugins::postgres

@@ -71,7 +71,7 @@ TEST_CASE("verify on a clean store exits 0") {
   CliResult r = f.verify();
   CHECK(r.status == 0);
   CHECK(r.err == "");
-  CHECK(r.out == "ok: 5 events, the ledger and the index agree with the event files\n");
+  CHECK(r.out == "ok: 5 events; the store's records and indexes agree with its events\n");
   CliResult json = f.cli.run(f.args({"verify", "--json"}));
   CHECK(json.status == 0);
   CHECK(json.out == R"({"store":")" + f.dir.string() +
@@ -171,7 +171,7 @@ TEST_CASE("verify reports a garbled index file and reindex repairs it") {
           reindex.err.find("reindexing anyway") != std::string::npos)));
   CliResult after = f.verify();
   CHECK(after.status == 0);
-  CHECK(after.out == "ok: 5 events, the ledger and the index agree with the event files\n");
+  CHECK(after.out == "ok: 5 events; the store's records and indexes agree with its events\n");
   CHECK(readWhole(list) == "opossum-tag-index 2 tag \"cart\" \"C1\"\n1\n2\n5\n");
   CHECK_FALSE(fs::exists(f.dir / "indices/tags/ghost=x.idx"));
   CliResult read = f.cli.run(f.args({"read", "--tag", "cart=C1", "--json"}));

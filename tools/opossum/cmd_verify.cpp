@@ -93,7 +93,7 @@ void runVerify(const VerifyArgs& args, int& status) {
   }
   if (problems.empty()) {
     std::cout << "ok: " << plural(report.head, "event")
-              << ", the ledger and the index agree with the event files\n";
+              << "; the store's records and indexes agree with its events\n";
   } else {
     std::cout << plural(problems.size(), "problem") << " found in " << storeName(config) << '\n';
   }
@@ -198,11 +198,13 @@ void registerVerifyCommands(CLI::App& app, int& status) {
   {
     auto args = std::make_shared<VerifyArgs>();
     auto* cmd = app.add_subcommand(
-        "verify", "integrity check of the event files, ledger and index (exit 4: problems)");
+        "verify",
+        "integrity check of the store: its events, records and indexes (exit 4: problems)");
     addStoreOptions(*cmd, args->store);
     cmd->footer(
-        "Checks: every position 1..head present and readable and holding its own position, no\n"
-        "stray event files after the head, the ledger, and every index list against the events.\n"
+        "The storage engine's checks: every position 1..head present and readable, nothing after\n"
+        "the head, and every index against the events (file engine: event files, journal, ledger,\n"
+        "manifest, marks, index lists; postgres: schema version, head, tags table).\n"
         "Example:\n  opossum verify --root ./data --store shop || opossum reindex --root ./data "
         "--store shop");
     cmd->callback([args, &status] { runVerify(*args, status); });
@@ -210,7 +212,7 @@ void registerVerifyCommands(CLI::App& app, int& status) {
   {
     auto args = std::make_shared<ReindexArgs>();
     auto* cmd = app.add_subcommand(
-        "reindex", "rebuild the derived indexes from the event files (under the store lock)");
+        "reindex", "rebuild the derived indexes from the events (writers wait meanwhile)");
     addStoreOptions(*cmd, args->store);
     cmd->add_option("--batch", args->batch, "events given to the index plugin at a time")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
@@ -221,17 +223,19 @@ void registerVerifyCommands(CLI::App& app, int& status) {
     auto args = std::make_shared<RecoverArgs>();
     auto* cmd = app.add_subcommand(
         "recover",
-        "rebuild a damaged store from its journal and event files (ledger, manifest, index); "
+        "rebuild what can be rebuilt of a damaged store from its events (records, indexes); "
         "exit 4: something was lost");
     addStoreOptions(*cmd, args->store);
     cmd->add_flag("--truncate", args->truncate,
                   "when no copy of some position is left, move the events after it aside "
                   "(positions have no gaps); without it such a store is left unchanged");
     cmd->footer(
-        "Under the store lock: reads every event from the journal and the event files, writes\n"
-        "the event files only the journal holds, rebuilds the index, the manifest and the ledger,\n"
-        "and moves damaged files into damaged/<time>/ in the store folder (nothing is deleted).\n"
-        "Then runs the checks of 'verify'.\n"
+        "Writers wait meanwhile; nothing is deleted, damaged data is moved aside. Then runs the\n"
+        "checks of 'verify'. File engine: reads every event from the journal and the event files,\n"
+        "writes the event files only the journal holds, rebuilds the index, the manifest and the\n"
+        "ledger, and moves damaged files into damaged/<time>/ in the store folder. postgres:\n"
+        "rebuilds the tags table, sets the head to the events, moves events after a gap to\n"
+        "events_aside.\n"
         "Example:\n  opossum verify --root ./data --store shop || opossum recover --root ./data "
         "--store shop");
     cmd->callback([args, &status] { runRecover(*args, status); });

@@ -333,9 +333,10 @@ std::string PluginHost::describeSearchPath() const {
   return text;
 }
 
-std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                            const void* context, PluginInfo* loaded,
-                                            std::uint32_t minimumMinor, const std::string& need) {
+std::shared_ptr<void> PluginHost::createRaw(
+    std::uint32_t kind, const PluginChoice& choice,
+    const std::function<const void*(const PluginInfo&)>& context, PluginInfo* loaded,
+    std::uint32_t minimumMinor, const std::string& need) {
   const std::string wanted =
       kindName(kind) + " plugin" + (choice.name.empty() ? std::string() : " '" + choice.name + "'");
   const std::string where =
@@ -436,7 +437,8 @@ std::shared_ptr<void> PluginHost::createRaw(std::uint32_t kind, const PluginChoi
   // The error buffer is ours: the plugin writes at most error_size bytes, NUL included.
   char error[2048] = {};
   void* object = nullptr;
-  const std::int32_t status = chosen.descriptor->create(context, &object, error, sizeof(error));
+  const std::int32_t status =
+      chosen.descriptor->create(context(chosen.info), &object, error, sizeof(error));
   const std::string pluginMessage = error;
   const std::string origin =
       kindName(kind) + " plugin '" + chosen.info.name + "' (" + chosen.info.file.string() + ")";

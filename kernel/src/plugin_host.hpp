@@ -3,7 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,16 +50,34 @@ class PluginHost {
                                     const typename sdk::PluginTraits<Interface>::Context& context,
                                     PluginInfo* loaded = nullptr, std::uint32_t minimumMinor = 0,
                                     const std::string& need = {}) {
-    return std::static_pointer_cast<Interface>(createRaw(sdk::PluginTraits<Interface>::kind, choice,
-                                                         &context, loaded, minimumMinor, need));
+    return std::static_pointer_cast<Interface>(createRaw(
+        sdk::PluginTraits<Interface>::kind, choice,
+        [&](const PluginInfo&) -> const void* { return &context; }, loaded, minimumMinor, need));
+  }
+  // The same, with the context made by `makeContext(info)` once the plugin is found, so that it
+  // fits the ABI minor the plugin declares.
+  template <class Interface, class MakeContext>
+  std::shared_ptr<Interface> createFitted(const PluginChoice& choice, MakeContext makeContext,
+                                          PluginInfo* loaded = nullptr,
+                                          std::uint32_t minimumMinor = 0,
+                                          const std::string& need = {}) {
+    std::optional<typename sdk::PluginTraits<Interface>::Context> context;
+    return std::static_pointer_cast<Interface>(createRaw(
+        sdk::PluginTraits<Interface>::kind, choice,
+        [&](const PluginInfo& info) -> const void* {
+          context.emplace(makeContext(info));
+          return &*context;
+        },
+        loaded, minimumMinor, need));
   }
 
  private:
   // The object is returned as shared_ptr<void> whose deleter calls the plugin's destroy and then
   // releases the library.
   std::shared_ptr<void> createRaw(std::uint32_t kind, const PluginChoice& choice,
-                                  const void* context, PluginInfo* loaded,
-                                  std::uint32_t minimumMinor, const std::string& need);
+                                  const std::function<const void*(const PluginInfo&)>& context,
+                                  PluginInfo* loaded, std::uint32_t minimumMinor,
+                                  const std::string& need);
   std::string describeSearchPath() const;
 
   std::vector<std::filesystem::path> searchPath_;

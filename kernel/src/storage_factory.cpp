@@ -1,5 +1,8 @@
 #include "storage_factory.hpp"
 
+#include <mutex>
+#include <optional>
+
 #include "logging.hpp"
 #include "plugin_host.hpp"
 #include "validation.hpp"
@@ -31,6 +34,69 @@ class MinorOneIndex : public sdk::Index {
   std::shared_ptr<sdk::Index> index_;
 };
 
+// The serializer and index plugins of a store's config, loaded when the storage asks (SDK minor
+// 4), with what each library declares for describe().
+class ConfiguredPlugins : public sdk::StoragePlugins {
+ public:
+  ConfiguredPlugins(std::shared_ptr<PluginHost> host, const StoreConfig& config,
+                    std::shared_ptr<sdk::FileSystem> fileSystem)
+      : host_(std::move(host)),
+        serializerChoice_(config.serializer),
+        indexChoice_(config.index),
+        fileSystem_(std::move(fileSystem)) {}
+
+  std::shared_ptr<sdk::Serializer> serializer() override {
+    std::lock_guard lock(mutex_);
+    if (!serializer_) {
+      PluginInfo info;
+      serializer_ = host_->create<sdk::Serializer>(
+          serializerChoice_,
+          sdk::SerializerContext{serializerChoice_.options, pluginLogger(serializerChoice_.name)},
+          &info);
+      info.format = serializer_->formatName();
+      info.formatVersion = serializer_->formatVersion();
+      serializerInfo_ = info;
+    }
+    return serializer_;
+  }
+
+  std::shared_ptr<sdk::Index> index(const std::filesystem::path& folder) override {
+    PluginInfo info;
+    auto index = host_->create<sdk::Index>(
+        indexChoice_,
+        sdk::IndexContext{folder, fileSystem_, pluginLogger(indexChoice_.name),
+                          indexChoice_.options},
+        &info);
+    std::lock_guard lock(mutex_);
+    if (!indexInfo_) {
+      info.format = index->formatName();
+      info.formatVersion = index->formatVersion();
+      indexInfo_ = info;
+    }
+    if (info.abiMinor < 2) return std::make_shared<MinorOneIndex>(index);
+    return index;
+  }
+
+  // What was loaded so far: the serializer, then the index.
+  std::vector<PluginDescription> loaded() {
+    std::lock_guard lock(mutex_);
+    std::vector<PluginDescription> out;
+    if (serializerInfo_) out.push_back(*serializerInfo_);
+    if (indexInfo_) out.push_back(*indexInfo_);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<PluginHost> host_;
+  PluginChoice serializerChoice_;
+  PluginChoice indexChoice_;
+  std::shared_ptr<sdk::FileSystem> fileSystem_;
+  std::mutex mutex_;
+  std::shared_ptr<sdk::Serializer> serializer_;
+  std::optional<PluginInfo> serializerInfo_;
+  std::optional<PluginInfo> indexInfo_;
+};
+
 }  // namespace
 
 std::shared_ptr<sdk::Storage> createStorage(const StoreConfig& config, sdk::StoragePurpose purpose,
@@ -39,52 +105,41 @@ std::shared_ptr<sdk::Storage> createStorage(const StoreConfig& config, sdk::Stor
   setLogLevel(config.logLevel, config.file.empty() ? "logging.level" : config.file.string());
   auto host = std::make_shared<PluginHost>(config.pluginPaths, config.file);
   auto fileSystem = sdk::posixFileSystem();
-  std::filesystem::path storeDirectory = config.options.rootPath / config.options.storeName;
+  const std::filesystem::path storeDirectory = config.options.rootPath / config.options.storeName;
+  auto plugins = std::make_shared<ConfiguredPlugins>(host, config, fileSystem);
 
-  PluginInfo serializerInfo;
-  auto serializer = host->create<sdk::Serializer>(
-      config.serializer,
-      sdk::SerializerContext{config.serializer.options, pluginLogger(config.serializer.name)},
-      &serializerInfo);
-  auto makeIndex = [host, fileSystem, choice = config.index](const std::filesystem::path& folder,
-                                                             PluginInfo* info) {
-    PluginInfo own;
-    PluginInfo& created = info != nullptr ? *info : own;
-    auto index = host->create<sdk::Index>(
-        choice, sdk::IndexContext{folder, fileSystem, pluginLogger(choice.name), choice.options},
-        &created);
-    if (created.abiMinor < 2) {
-      return std::shared_ptr<sdk::Index>(std::make_shared<MinorOneIndex>(index));
+  sdk::StorageContext base;
+  base.storeDirectory = storeDirectory;
+  base.flushEventsImmediately = config.options.flushEventsImmediately;
+  base.writeProtectEventFiles = config.options.writeProtectEventFiles;
+  base.crossProcessLockTimeout = config.options.crossProcessLockTimeout;
+  base.fileSystem = fileSystem;
+  base.logger = pluginLogger(config.storage.name);
+  base.options = config.storage.options;
+  base.purpose = purpose;
+  auto fitted = [&](const PluginInfo& info) {
+    sdk::StorageContext context = base;
+    if (info.abiMinor >= 4) {
+      context.plugins = plugins;
+    } else {
+      // Older storages expect their serializer and index ready made.
+      context.serializer = plugins->serializer();
+      context.index = plugins->index(storeDirectory / "indices");
+      context.makeIndex = [plugins](const std::filesystem::path& folder) {
+        return plugins->index(folder);
+      };
     }
-    return index;
-  };
-  PluginInfo indexInfo;
-  sdk::StorageContext context;
-  context.storeDirectory = storeDirectory;
-  context.flushEventsImmediately = config.options.flushEventsImmediately;
-  context.writeProtectEventFiles = config.options.writeProtectEventFiles;
-  context.crossProcessLockTimeout = config.options.crossProcessLockTimeout;
-  context.serializer = serializer;
-  context.index = makeIndex(storeDirectory / "indices", &indexInfo);
-  context.fileSystem = fileSystem;
-  context.logger = pluginLogger(config.storage.name);
-  context.options = config.storage.options;
-  context.purpose = purpose;
-  context.makeIndex = [makeIndex](const std::filesystem::path& folder) {
-    return makeIndex(folder, nullptr);
+    return context;
   };
   PluginInfo storageInfo;
   auto storage =
       purpose == sdk::StoragePurpose::maintenance
-          ? host->create<sdk::Storage>(config.storage, context, &storageInfo, 2,
-                                       "store maintenance (verify, recover, reindex, info)")
-          : host->create<sdk::Storage>(config.storage, context, &storageInfo);
+          ? host->createFitted<sdk::Storage>(config.storage, fitted, &storageInfo, 2,
+                                             "store maintenance (verify, recover, reindex, info)")
+          : host->createFitted<sdk::Storage>(config.storage, fitted, &storageInfo);
   if (loaded != nullptr) {
-    *loaded = {storageInfo, serializerInfo, indexInfo};
-    (*loaded)[1].format = serializer->formatName();
-    (*loaded)[1].formatVersion = serializer->formatVersion();
-    (*loaded)[2].format = context.index->formatName();
-    (*loaded)[2].formatVersion = context.index->formatVersion();
+    *loaded = {storageInfo};
+    for (auto& part : plugins->loaded()) loaded->push_back(std::move(part));
   }
   return storage;
 }

@@ -26,8 +26,26 @@ void log(const sdk::StorageContext& c, sdk::LogLevel level, const std::string& m
 
 }  // namespace
 
+namespace {
+
+// From SDK minor 4 the engine loads its serializer and index itself, through the host; an older
+// kernel hands them over ready made.
+sdk::StorageContext withOwnParts(sdk::StorageContext context) {
+  if (!context.plugins) return context;
+  if (!context.serializer) context.serializer = context.plugins->serializer();
+  if (!context.index) context.index = context.plugins->index(context.storeDirectory / kIndexFolder);
+  if (!context.makeIndex) {
+    context.makeIndex = [plugins = context.plugins](const std::filesystem::path& folder) {
+      return plugins->index(folder);
+    };
+  }
+  return context;
+}
+
+}  // namespace
+
 FileStorage::FileStorage(const sdk::StorageContext& context)
-    : context_(context),
+    : context_(withOwnParts(context)),
       materializer_([this](std::stop_token stop) { return backgroundRound(stop); },
                     [this] { publishPendingMark(std::chrono::milliseconds(0)); },
                     [this](const std::exception& e) {

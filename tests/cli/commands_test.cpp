@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli_runner.hpp"
+#include "opossum/sdk/plugin.hpp"
 #include "temp_dir.hpp"
 
 using opossum::test::Cli;
@@ -287,15 +288,18 @@ TEST_CASE("plugins lists the default plugins with kind, name, version, ABI and f
   CliResult r = cli.run({"plugins"});
   CHECK(r.status == 0);
   const std::string dir = fs::canonical(opossum::test::pluginDir()).string();
+  const std::string abi =
+      std::to_string(OPOSSUM_SDK_ABI_MAJOR) + "." + std::to_string(OPOSSUM_SDK_ABI_MINOR);
   CHECK(r.out.rfind("KIND", 0) == 0);
-  CHECK(r.out.find("serializer         json               1.0.0    1.3  " + dir +
+  CHECK(r.out.find("serializer         json               1.0.0    " + abi + "  " + dir +
                    "/libopossum_serializer_json.so\n") != std::string::npos);
-  CHECK(r.out.find("storage            file-per-event     1.0.0    1.3  " + dir +
+  CHECK(r.out.find("storage            file-per-event     1.0.0    " + abi + "  " + dir +
                    "/libopossum_storage_file.so\n") != std::string::npos);
+  CHECK(r.out.find("storage            postgres           1.0.0    " + abi + "  " + dir +
+                   "/libopossum_storage_postgres.so\n") != std::string::npos);
   CliResult json = cli.run({"plugins", "--json"});
-  CHECK(
-      json.out.find(R"({"kind":"index","name":"tag-index","version":"1.0.0","abi":"1.3","file":")" +
-                    dir + "/libopossum_index_tag.so\",") != std::string::npos);
+  CHECK(json.out.find(R"({"kind":"index","name":"tag-index","version":"1.0.0","abi":")" + abi +
+                      R"(","file":")" + dir + "/libopossum_index_tag.so\",") != std::string::npos);
 }
 
 TEST_CASE("delete-store needs --yes") {

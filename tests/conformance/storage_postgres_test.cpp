@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "opossum/config.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/event_store.hpp"
 #include "opossum/sdk/conformance/storage_suite.hpp"
 #include "opossum/sdk/maintenance.hpp"
 #include "opossum/sdk/storage.hpp"
@@ -173,4 +175,23 @@ TEST_CASE("postgres maintenance checks, repairs and reindexes a store", "[storag
   auto missing = makePostgresStorage(host, dir.path() / "never", {{"schema", "maintained"}},
                                      sdk::StoragePurpose::maintenance);
   CHECK_FALSE(sdk::capabilityOf<sdk::StorageMaintenance>(*missing)->exists());
+}
+
+TEST_CASE("a postgres store loads no serializer and no index", "[storage][postgres]") {
+  opossum::test::TempDir dir;
+  opossum::EventStoreOptions options;
+  options.rootPath = dir.path();
+  options.storeName = dir.path().filename().string();
+  auto config = opossum::defaultConfig(options);
+  config.pluginPaths = {opossum::test::pluginDir()};
+  config.storage =
+      PluginChoice{"postgres", std::nullopt, {{"conninfo", opossum::test::postgresConninfo()}}};
+  auto store = opossum::createEventStore(config);
+  store->append({newEvent("A", {}, "{}")});
+  auto description = store->describe();
+  REQUIRE(description.plugins.size() == 1);
+  CHECK(description.plugins[0].name == "postgres");
+  CHECK(description.head == 1);
+  // Nothing on disk either: the store lives in the database.
+  CHECK_FALSE(std::filesystem::exists(dir.path() / options.storeName));
 }

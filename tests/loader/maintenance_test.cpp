@@ -22,15 +22,6 @@ const fs::path kStorageMinorOne =
     kFixtures / "storage_minor_one" / "libfixture_storage_minor_one.so";
 const fs::path kIndexMinorOne = kFixtures / "index_minor_one" / "libfixture_index_minor_one.so";
 
-StoreConfig configAt(const TempDir& dir) {
-  EventStoreOptions options;
-  options.rootPath = dir.path();
-  options.storeName = "shop";
-  auto config = defaultConfig(options);
-  config.logLevel = "error";
-  return config;
-}
-
 void appendThree(Store& store) {
   store.append({makeEvent("CartOpened", "{}", {{"cart", "c1"}}),
                 makeEvent("ItemAdded", "{}", {{"cart", "c1"}}),
@@ -41,7 +32,7 @@ void appendThree(Store& store) {
 
 TEST_CASE("maintenance never creates a store and reports one that is not there", "[maintenance]") {
   TempDir dir;
-  auto maintenance = openStoreMaintenance(configAt(dir));
+  auto maintenance = openStoreMaintenance(opossum::test::defaultStoreConfig(dir.path(), "shop"));
   CHECK_FALSE(maintenance->exists());
   CHECK_THROWS_WITH(maintenance->check({}), Contains("no store at"));
   CHECK_THROWS_WITH(maintenance->reindex(100, {}), Contains("no store at"));
@@ -51,7 +42,7 @@ TEST_CASE("maintenance never creates a store and reports one that is not there",
 TEST_CASE("the file storage's maintenance checks, reindexes and describes a store",
           "[maintenance]") {
   TempDir dir;
-  const auto config = configAt(dir);
+  const auto config = opossum::test::defaultStoreConfig(dir.path(), "shop");
   appendThree(*createEventStore(config));
   auto maintenance = openStoreMaintenance(config);
   CHECK(maintenance->exists());
@@ -95,7 +86,7 @@ TEST_CASE("maintenance is refused for a storage plugin of ABI minor 1 before it 
           "[maintenance]") {
   REQUIRE(fs::is_regular_file(kStorageMinorOne));
   TempDir dir;
-  auto config = configAt(dir);
+  auto config = opossum::test::defaultStoreConfig(dir.path(), "shop");
   config.storage = PluginChoice{"", kStorageMinorOne, {}};
   try {
     openStoreMaintenance(config);
@@ -113,7 +104,7 @@ TEST_CASE("an index plugin of ABI minor 1 works, and is checked through its answ
           "[maintenance]") {
   REQUIRE(fs::is_regular_file(kIndexMinorOne));
   TempDir dir;
-  auto config = configAt(dir);
+  auto config = opossum::test::defaultStoreConfig(dir.path(), "shop");
   config.index = PluginChoice{"", kIndexMinorOne, {}};
   {
     auto store = createEventStore(config);

@@ -42,6 +42,15 @@ std::shared_ptr<Store> openStore(const fs::path& root, const std::string& name, 
   return createEventStore(config);
 }
 
+StoreConfig defaultStoreConfig(const fs::path& root, const std::string& name) {
+  EventStoreOptions options;
+  options.rootPath = root;
+  options.storeName = name;
+  auto config = defaultConfig(options);
+  config.logLevel = "error";
+  return config;
+}
+
 bool eventuallyExists(const fs::path& path, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

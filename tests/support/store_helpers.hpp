@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "opossum/config.hpp"
 #include "opossum/event_store.hpp"
 
 namespace opossum::test {
@@ -28,6 +29,9 @@ NewEvent makeEvent(std::string type, std::string json = "{}", std::vector<Tag> t
 // OPOSSUM_TEST_STORAGE=postgres, a store of that name on the tests' PostgreSQL server instead.
 std::shared_ptr<Store> openStore(const std::filesystem::path& root, const std::string& name,
                                  bool flush = true);
+
+// The default config of store `name` under `root`, logging errors only.
+StoreConfig defaultStoreConfig(const std::filesystem::path& root, const std::string& name);
 
 // Every file and folder below `dir` (relative names) with the size of files (-1 for folders).
 std::map<std::string, std::intmax_t> snapshot(const std::filesystem::path& dir);

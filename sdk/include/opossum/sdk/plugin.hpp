@@ -17,6 +17,8 @@
 // Index::capability(), StorageContext::purpose and makeIndex.
 // Minor 3: the descriptor names the toolchain and the size of its kind's context, and the kernel
 // refuses a plugin whose standard library, library ABI or context layout differs from its own.
+// Minor 4: StorageContext::plugins (the storage loads the serializer and index it uses; older
+// storages are given them, loaded beforehand, in StorageContext::serializer and index).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +35,7 @@
 #include "opossum/sdk/storage.hpp"
 
 #define OPOSSUM_SDK_ABI_MAJOR 1
-#define OPOSSUM_SDK_ABI_MINOR 3
+#define OPOSSUM_SDK_ABI_MINOR 4
 
 // The standard library and its ABI, as compiled: standard-library types cross the boundary, so a
 // plugin must match the kernel here ("libstdc++ cxx11-abi 1", "libc++ abi 1").

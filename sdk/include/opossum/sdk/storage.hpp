@@ -72,13 +72,26 @@ enum class StoragePurpose : std::uint32_t {
   maintenance = 1,  // only for capability(): open nothing, create nothing, recover nothing
 };
 
+// Minor 4: the serializer and index plugins the store's config names, loaded when an engine asks
+// for them. An engine that keeps events in its own format (a database) never asks, so they are
+// never loaded; a file engine makes them its own parts.
+class StoragePlugins {
+ public:
+  virtual ~StoragePlugins() = default;
+  // The configured serializer: loaded on the first call, the same object after.
+  virtual std::shared_ptr<Serializer> serializer() = 0;
+  // A new, empty-or-existing index of the configured kind over `folder`.
+  virtual std::shared_ptr<Index> index(const std::filesystem::path& folder) = 0;
+};
+
 struct StorageContext {
   std::filesystem::path storeDirectory;  // {rootPath}/{storeName}, created by the storage
   bool flushEventsImmediately = true;
   bool writeProtectEventFiles = false;
   std::chrono::milliseconds crossProcessLockTimeout{5000};
+  // Set for plugins of ABI minor 3 and older only; from minor 4 on, `plugins` loads them.
   std::shared_ptr<Serializer> serializer;
-  std::shared_ptr<Index> index;
+  std::shared_ptr<Index> index;  // over {storeDirectory}/indices
   std::shared_ptr<FileSystem> fileSystem;
   std::shared_ptr<Logger> logger;
   PluginOptions options;
@@ -86,7 +99,10 @@ struct StorageContext {
   // maintenance with it):
   StoragePurpose purpose = StoragePurpose::use;
   // Creates an empty index of the configured kind over another folder (to rebuild one aside).
+  // Minor 3 and older only, like `serializer` and `index`.
   std::function<std::shared_ptr<Index>(const std::filesystem::path&)> makeIndex;
+  // Minor 4:
+  std::shared_ptr<StoragePlugins> plugins;
 };
 
 }  // namespace opossum::sdk

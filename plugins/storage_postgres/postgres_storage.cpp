@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "opossum/errors.hpp"
 #include "opossum/sdk/nesting.hpp"
@@ -19,7 +20,7 @@ namespace {
 // Columns of an event row, in the order rowToEvent() reads them.
 const char* const kEventColumns =
     "e.position, e.event_type, e.tags, e.payload,"
-    " floor(extract(epoch from e.occurred_at) * 1000)::bigint,"
+    " (extract(epoch from e.occurred_at) * 1000000)::bigint * 1000 + e.occurred_at_nanos,"
     " e.correlation_id, e.causation_id, e.operation_id, e.user_id";
 
 std::string tagsJson(const std::vector<Tag>& tags) {
@@ -60,7 +61,8 @@ SequencedEvent rowToEvent(const Result& rows, int row) {
   event.event.tags = parseTags(rows.text(row, 2), event.position);
   event.event.event = rows.text(row, 3);
   if (!rows.isNull(row, 4)) {
-    event.metadata.timestamp = Timestamp{std::chrono::milliseconds{rows.integer(row, 4)}};
+    event.metadata.timestamp = Timestamp{std::chrono::duration_cast<Timestamp::duration>(
+        std::chrono::nanoseconds{rows.integer(row, 4)})};
   }
   event.metadata.correlationId = rows.optionalText(row, 5);
   event.metadata.causationId = rows.optionalText(row, 6);
@@ -96,11 +98,14 @@ std::string matching(const Query& query, const Tables& tables, std::vector<Param
   return "(" + out + ")";
 }
 
-std::string timestampMillis(const Metadata& metadata) {
-  if (!metadata.timestamp) return "";
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(metadata.timestamp->time_since_epoch());
-  return std::to_string(ms.count());
+// The timestamp as microseconds since the epoch (for timestamptz) and the nanoseconds after them.
+std::pair<Param, Param> timestampParts(const Metadata& metadata) {
+  if (!metadata.timestamp) return {};
+  auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(metadata.timestamp->time_since_epoch())
+          .count();
+  auto micros = nanos / 1000 - (nanos % 1000 < 0 ? 1 : 0);  // floor, also before 1970
+  return {std::to_string(micros), std::to_string(nanos - micros * 1000)};
 }
 
 ConnectionSettings settingsFrom(const sdk::StorageContext& context, std::size_t& poolSize,
@@ -185,8 +190,8 @@ Position PostgresStorage::lockHead(Connection& connection, long long id, std::st
 
 void PostgresStorage::insert(Connection& connection, long long id, Position first,
                              const std::vector<NewEvent>& events, std::stop_token cancel) {
-  std::vector<Param> positions, types, tags, payloads, times, correlations, causations, operations,
-      users, tagKeys, tagValues, tagPositions;
+  std::vector<Param> positions, types, tags, payloads, micros, nanos, correlations, causations,
+      operations, users, tagKeys, tagValues, tagPositions;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& e = events[i];
     std::string position = std::to_string(first + i);
@@ -194,8 +199,9 @@ void PostgresStorage::insert(Connection& connection, long long id, Position firs
     types.emplace_back(e.event.eventType);
     tags.emplace_back(tagsJson(e.event.tags));
     payloads.emplace_back(e.event.event);
-    std::string ms = timestampMillis(e.metadata);
-    times.push_back(ms.empty() ? Param{} : Param{ms});
+    auto [micro, nano] = timestampParts(e.metadata);
+    micros.push_back(std::move(micro));
+    nanos.push_back(std::move(nano));
     correlations.push_back(e.metadata.correlationId);
     causations.push_back(e.metadata.causationId);
     operations.push_back(e.metadata.operationId);
@@ -209,16 +215,17 @@ void PostgresStorage::insert(Connection& connection, long long id, Position firs
   std::string storeId = std::to_string(id);
   connection.exec(
       "INSERT INTO " + tables_.events +
-          " (store_id, position, event_type, tags, payload, occurred_at, correlation_id,"
-          " causation_id, operation_id, user_id)"
+          " (store_id, position, event_type, tags, payload, occurred_at, occurred_at_nanos,"
+          " correlation_id, causation_id, operation_id, user_id)"
           " SELECT $1, u.position, u.event_type, u.tags, u.payload,"
-          " timestamptz 'epoch' + u.ms * interval '1 millisecond', u.c, u.ca, u.o, u.us"
-          " FROM unnest($2::bigint[], $3::text[], $4::json[], $5::json[], $6::bigint[],"
-          " $7::text[], $8::text[], $9::text[], $10::text[])"
-          " AS u(position, event_type, tags, payload, ms, c, ca, o, us)",
+          " timestamptz 'epoch' + u.micros * interval '1 microsecond', u.nanos, u.c, u.ca, u.o,"
+          " u.us FROM unnest($2::bigint[], $3::text[], $4::json[], $5::json[], $6::bigint[],"
+          " $7::smallint[], $8::text[], $9::text[], $10::text[], $11::text[])"
+          " AS u(position, event_type, tags, payload, micros, nanos, c, ca, o, us)",
       {storeId, arrayLiteral(positions), arrayLiteral(types), arrayLiteral(tags),
-       arrayLiteral(payloads), arrayLiteral(times), arrayLiteral(correlations),
-       arrayLiteral(causations), arrayLiteral(operations), arrayLiteral(users)},
+       arrayLiteral(payloads), arrayLiteral(micros), arrayLiteral(nanos),
+       arrayLiteral(correlations), arrayLiteral(causations), arrayLiteral(operations),
+       arrayLiteral(users)},
       cancel);
   if (tagKeys.empty()) return;
   connection.exec(

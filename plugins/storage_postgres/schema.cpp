@@ -31,7 +31,8 @@ void ensureSchema(Connection& connection, const Tables& tables) {
                         std::to_string(kSchemaVersion) + ": use a newer plugin");
     }
     if (version == kSchemaVersion) return;
-    // Version 1. Payloads are `json` (kept as written), tags a JSON object in the order given.
+    // Version 1. Payloads are `json` (kept as written), tags a JSON object in the order given;
+    // occurred_at_nanos keeps the nanoseconds a timestamptz (microseconds) cannot.
     connection.exec("CREATE SCHEMA IF NOT EXISTS " + tables.quoted);
     connection.exec("CREATE TABLE " + tables.versions +
                     " (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
@@ -43,6 +44,7 @@ void ensureSchema(Connection& connection, const Tables& tables) {
                     tables.stores +
                     " (id), position bigint NOT NULL, event_type text NOT NULL,"
                     " tags json NOT NULL, payload json NOT NULL, occurred_at timestamptz,"
+                    " occurred_at_nanos smallint,"
                     " correlation_id text, causation_id text, operation_id text, user_id text,"
                     " PRIMARY KEY (store_id, position))");
     connection.exec("CREATE INDEX events_by_type ON " + tables.events +

@@ -195,3 +195,20 @@ TEST_CASE("a postgres store loads no serializer and no index", "[storage][postgr
   // Nothing on disk either: the store lives in the database.
   CHECK_FALSE(std::filesystem::exists(dir.path() / options.storeName));
 }
+
+TEST_CASE("a given timestamp reads back to the nanosecond, before 1970 too",
+          "[storage][postgres]") {
+  PluginHost host({opossum::test::pluginDir()});
+  opossum::test::TempDir dir;
+  auto storage = makePostgresStorage(host, dir.path() / dir.path().filename());
+  std::vector<opossum::NewEvent> events{newEvent("A", {}, "{}"), newEvent("B", {}, "{}")};
+  events[0].metadata.timestamp =
+      opossum::Timestamp{std::chrono::nanoseconds{1'796'000'523'123'456'789}};
+  events[1].metadata.timestamp = opossum::Timestamp{std::chrono::nanoseconds{-1'000'000'001}};
+  sdk::AppendRequest request{&events, nullptr};
+  REQUIRE(storage->append({&request, 1}, {})[0].committed);
+  auto read = storage->read(opossum::Query::all(), {});
+  REQUIRE(read.size() == 2);
+  CHECK(read[0].metadata == events[0].metadata);
+  CHECK(read[1].metadata == events[1].metadata);
+}

@@ -415,3 +415,19 @@ TEST_CASE("the reference configs in config/ load and are equivalent", "[config]"
   checkSame(ini, expected);
   checkSame(xml, expected);
 }
+
+TEST_CASE("the PostgreSQL reference config loads with every option of the postgres plugin",
+          "[config]") {
+  const fs::path folder = fs::path(OPOSSUM_SOURCE_DIR) / "config";
+  const StoreConfig config = loadConfig(folder / "opossum.postgres.json");
+  CHECK(config.storage.name == "postgres");
+  CHECK(config.storage.options ==
+        opossum::sdk::PluginOptions{
+            {"conninfo", "postgresql://opossum@localhost:5432/opossum?sslmode=prefer"},
+            {"schema", "opossum"},
+            {"poolSize", "4"},
+            {"lockTimeoutMs", "5000"},
+            {"statementTimeoutMs", "0"},
+            {"connectTimeoutSeconds", "10"}});
+  CHECK(config.options.storeName == "pos");
+}

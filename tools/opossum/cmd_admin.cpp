@@ -78,7 +78,7 @@ struct DeleteArgs {
 void runDelete(const DeleteArgs& args) {
   auto config = resolveConfig(args.store);
   if (!args.yes) {
-    throw UsageError("delete-store removes every event of '" + storeDirectory(config).string() +
+    throw UsageError("delete-store removes every event of '" + storeLocation(config) +
                      "'; add --yes to confirm");
   }
   requireExistingStore(config);
@@ -88,8 +88,8 @@ void runDelete(const DeleteArgs& args) {
   if (args.store.json) {
     std::cout << "{\"deleted\":" << head << "}\n";
   } else {
-    std::cout << "deleted store " << storeDirectory(config).string() << " ("
-              << plural(head, "event") << ")\n";
+    std::cout << "deleted store " << storeLocation(config) << " (" << plural(head, "event")
+              << ")\n";
   }
 }
 

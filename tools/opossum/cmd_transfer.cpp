@@ -183,7 +183,7 @@ void runImport(const ImportArgs& args) {
 
   EventCodec codec(jsonSerializer(config));
   auto store = createEventStore(config);
-  const std::string where = storeDirectory(config).string();
+  const std::string where = storeLocation(config);
   ImportReport report;
   report.start = store->head();
   if (report.start != 0 && !args.resume) {

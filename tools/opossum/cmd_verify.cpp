@@ -34,10 +34,6 @@ class ProgressLine {
   std::optional<Progress> line_;
 };
 
-std::string storeName(const StoreConfig& config) {
-  return fs::absolute(storeDirectory(config)).lexically_normal().string();
-}
-
 struct VerifyArgs {
   StoreArgs store;
 };
@@ -60,7 +56,7 @@ void runVerify(const VerifyArgs& args, int& status) {
     };
     w.StartObject();
     w.Key("store");
-    string(storeName(config));
+    string(storeLocation(config));
     w.Key("head");
     w.Uint64(report.head);
     w.Key("eventsRead");
@@ -95,7 +91,8 @@ void runVerify(const VerifyArgs& args, int& status) {
     std::cout << "ok: " << plural(report.head, "event")
               << "; the store's records and indexes agree with its events\n";
   } else {
-    std::cout << plural(problems.size(), "problem") << " found in " << storeName(config) << '\n';
+    std::cout << plural(problems.size(), "problem") << " found in " << storeLocation(config)
+              << '\n';
   }
 }
 
@@ -142,7 +139,7 @@ void runRecover(const RecoverArgs& args, int& status) {
   // The repaired store must pass the whole check; what it reports is what is still wrong.
   const auto problems = maintenance->check({}).problems;
   status = report.lost.empty() && problems.empty() ? kExitOk : kExitVerifyFailed;
-  const std::string dir = storeName(config);
+  const std::string dir = storeLocation(config);
   if (args.store.json) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

@@ -98,15 +98,22 @@ StoreConfig resolveConfig(const StoreArgs& args) {
   return config;
 }
 
-fs::path storeDirectory(const StoreConfig& config) {
-  return config.options.rootPath / config.options.storeName;
+std::string storeLocation(const StoreConfig& config) {
+  try {
+    if (auto location = openStoreMaintenance(config)->property("location")) return *location;
+  } catch (const Error&) {
+    // A store that cannot be looked at is named by its config.
+  }
+  return fs::absolute(config.options.rootPath / config.options.storeName)
+      .lexically_normal()
+      .string();
 }
 
 std::shared_ptr<sdk::StorageMaintenance> requireExistingStore(const StoreConfig& config) {
   auto maintenance = openStoreMaintenance(config);
   // CorruptionError when the store holds events but is damaged.
   if (!maintenance->exists()) {
-    throw Error("no store at '" + storeDirectory(config).string() + "'");
+    throw Error("no store at '" + storeLocation(config) + "'");
   }
   return maintenance;
 }

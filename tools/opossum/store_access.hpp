@@ -39,7 +39,9 @@ StoreConfig resolveConfig(const StoreArgs& args);
 // Plugin search configuration only (the `plugins` command).
 StoreConfig resolvePluginConfig(const StoreArgs& args);
 
-fs::path storeDirectory(const StoreConfig& config);
+// Where the store is, for people: its folder, or its database and schema (the engine's
+// "location" property).
+std::string storeLocation(const StoreConfig& config);
 // The store's maintenance; an error unless the store exists (CorruptionError when it is damaged):
 // read-only commands never create one.
 std::shared_ptr<sdk::StorageMaintenance> requireExistingStore(const StoreConfig& config);

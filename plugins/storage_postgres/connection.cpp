@@ -71,7 +71,8 @@ Connection::Connection(const ConnectionSettings& settings) {
   std::string setup =
       "SET lock_timeout = " + std::to_string(settings.lockTimeout.count()) +
       "; SET statement_timeout = " + std::to_string(settings.statementTimeout.count()) +
-      "; SET TIME ZONE 'UTC'; SET default_transaction_isolation = 'read committed'";
+      "; SET TIME ZONE 'UTC'; SET default_transaction_isolation = 'read committed'" +
+      (settings.synchronousCommit ? "" : "; SET synchronous_commit = off");
   try {
     exec(setup);
   } catch (...) {

@@ -38,6 +38,8 @@ struct ConnectionSettings {
   std::chrono::milliseconds lockTimeout{5000};
   std::chrono::milliseconds statementTimeout{0};  // 0: none
   unsigned connectTimeoutSeconds = 10;
+  // Off: a commit returns before the server's WAL is flushed (flushEventsImmediately = false).
+  bool synchronousCommit = true;
 };
 
 class Connection {

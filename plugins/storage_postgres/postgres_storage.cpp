@@ -122,6 +122,12 @@ ConnectionSettings settingsFrom(const sdk::StorageContext& context, std::size_t&
       static_cast<unsigned>(reader.getUnsigned("connectTimeoutSeconds", 10));
   poolSize = static_cast<std::size_t>(reader.getUnsigned("poolSize", 4));
   reader.finish();
+  settings.synchronousCommit = context.flushEventsImmediately;
+  if (context.writeProtectEventFiles) {
+    throw ConfigError(
+        "store.writeProtectEventFiles does not apply to the postgres storage (it keeps no event "
+        "files); leave it false");
+  }
   if (const char* fromEnvironment = std::getenv("OPOSSUM_POSTGRES_CONNINFO");
       fromEnvironment != nullptr && *fromEnvironment != '\0') {
     settings.conninfo = fromEnvironment;

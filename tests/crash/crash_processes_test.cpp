@@ -12,7 +12,8 @@ const bool kPluginPathSet = (opossum::test::usePluginDir(), true);
 
 }  // namespace
 
-TEST_CASE("several appending processes killed at once: acknowledged batches survive", "[crash]") {
+TEST_CASE("several appending processes killed at once: acknowledged batches survive",
+          "[crash][engines]") {
   opossum::test::TempDir dir;
   opossum::test::CrashOptions options;
   options.children = 3;

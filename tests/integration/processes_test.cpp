@@ -69,7 +69,7 @@ TEST_CASE("4 processes racing with the same append condition: exactly one winner
           "[processes][condition][engines]") {
   TempDir dir;
   constexpr int kChildren = 4;
-  constexpr int kRounds = 50;
+  constexpr int kRounds = 1000;
   // The parent starts each round in every child at once ('g'); children answer 'w' (won: the
   // conditional append succeeded), 'c' (conflict: AppendConditionFailedError) or 's' (saw the
   // claim already). With lockstep rounds ('G') a child reads, answers 'r', and appends only when

@@ -3,6 +3,9 @@
 #   postgres_cluster.sh start STATE   initdb into a fresh temporary folder, start the server on a
 #                                     Unix socket there (no TCP), write its conninfo to STATE/conninfo
 #   postgres_cluster.sh stop STATE    stop it and remove its folder
+#   postgres_cluster.sh crash STATE   stop it the way a power cut would (pg_ctl stop -m immediate:
+#                                     no checkpoint, recovery from the WAL at the next start)
+#   postgres_cluster.sh resume STATE  start it again on its data
 # As root the server runs as the unprivileged user "postgres" (the package creates it).
 set -euo pipefail
 action=${1:?start or stop}
@@ -25,6 +28,14 @@ stop() {
   rm -rf "$dir" "$state/cluster" "$state/conninfo"
 }
 
+launch() {
+  if ! as_server "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
+      -o "-k $1 -c listen_addresses= -p 5432 -c max_connections=200" start >/dev/null; then
+    cat "$1/server.log" >&2
+    exit 1
+  fi
+}
+
 case "$action" in
   start)
     mkdir -p "$state"
@@ -39,19 +50,21 @@ case "$action" in
       cat "$dir/initdb.log" >&2
       exit 1
     fi
-    if ! as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-k $dir -c listen_addresses= -p 5432 -c max_connections=200" start >/dev/null; then
-      cat "$dir/server.log" >&2
-      exit 1
-    fi
+    launch "$dir"
     echo "host=$dir port=5432 user=opossum dbname=postgres" >"$state/conninfo"
     echo "PostgreSQL running: $(cat "$state/conninfo")"
     ;;
   stop)
     stop
     ;;
+  crash)
+    as_server "$bin/pg_ctl" -D "$(cat "$state/cluster")/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    launch "$(cat "$state/cluster")"
+    ;;
   *)
-    echo "usage: $0 start|stop STATE" >&2
+    echo "usage: $0 start|stop|crash|resume STATE" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,15 @@
 
 namespace opossum::test {
 
+std::string readConninfo(const std::string& file) {
+  std::ifstream in(file);
+  std::string conninfo;
+  if (!in || !std::getline(in, conninfo) || conninfo.empty()) {
+    throw std::runtime_error("no PostgreSQL conninfo in " + file);
+  }
+  return conninfo;
+}
+
 std::string postgresConninfo() {
   const std::string file = std::string(OPOSSUM_TEST_BINARY_DIR) + "/postgres/conninfo";
   std::ifstream in(file);

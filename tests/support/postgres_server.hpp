@@ -10,4 +10,7 @@ namespace opossum::test {
 // running, so a test that needs it fails with the reason instead of being skipped.
 std::string postgresConninfo();
 
+// The conninfo postgres_cluster.sh wrote to `file`; std::runtime_error when there is none.
+std::string readConninfo(const std::string& file);
+
 }  // namespace opossum::test

@@ -71,7 +71,7 @@ Connection::Connection(const ConnectionSettings& settings) {
   std::string setup =
       "SET lock_timeout = " + std::to_string(settings.lockTimeout.count()) +
       "; SET statement_timeout = " + std::to_string(settings.statementTimeout.count()) +
-      "; SET TIME ZONE 'UTC'; SET default_transaction_isolation = 'read committed'" +
+      "; SET TIME ZONE 'UTC'; SET plan_cache_mode = force_generic_plan; SET default_transaction_isolation = 'read committed'" +
       (settings.synchronousCommit ? "" : "; SET synchronous_commit = off");
   try {
     exec(setup);
@@ -100,9 +100,17 @@ Result Connection::exec(const std::string& sql, const std::vector<Param>& params
   PGresult* raw = nullptr;
   {
     std::stop_callback onStop(cancel, [this] { cancelRunning(connection_); });
-    raw = params.empty() ? PQexec(connection_, sql.c_str())
-                         : PQexecParams(connection_, sql.c_str(), static_cast<int>(params.size()),
-                                        nullptr, values.data(), nullptr, nullptr, 0);
+    const std::string* name =
+        params.empty() ? nullptr : prepared(sql, static_cast<int>(params.size()));
+    if (params.empty()) {
+      raw = PQexec(connection_, sql.c_str());
+    } else if (name != nullptr) {
+      raw = PQexecPrepared(connection_, name->c_str(), static_cast<int>(params.size()),
+                           values.data(), nullptr, nullptr, 0);
+    } else {
+      raw = PQexecParams(connection_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                         values.data(), nullptr, nullptr, 0);
+    }
   }
   Result result(raw);
   ExecStatusType status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
@@ -124,6 +132,19 @@ Result Connection::exec(const std::string& sql, const std::vector<Param>& params
     throw IoError("the connection to PostgreSQL (" + where() + ") failed: " + message);
   }
   throw IoError("PostgreSQL (" + where() + ") refused a statement [" + code + "]: " + message);
+}
+
+const std::string* Connection::prepared(const std::string& sql, int parameters) {
+  // Queries are built from their shape (how many types and tags), so few texts recur; past this
+  // many, the rest run unprepared.
+  constexpr std::size_t kMaxPrepared = 256;
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
+  if (prepared_.size() >= kMaxPrepared) return nullptr;
+  std::string name = "opossum_" + std::to_string(prepared_.size());
+  Result result(PQprepare(connection_, name.c_str(), sql.c_str(), parameters, nullptr));
+  // A failed prepare is reported when the statement runs unprepared.
+  if (PQresultStatus(result.raw()) != PGRES_COMMAND_OK) return nullptr;
+  return &prepared_.emplace(sql, std::move(name)).first->second;
 }
 
 ConnectionPool::ConnectionPool(ConnectionSettings settings, std::size_t keep)

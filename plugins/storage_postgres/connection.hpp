@@ -13,6 +13,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace opossum::plugins::postgres {
@@ -28,6 +29,7 @@ class Result {
   std::string text(int row, int column) const;
   long long integer(int row, int column) const;
   std::optional<std::string> optionalText(int row, int column) const;
+  PGresult* raw() const { return result_.get(); }
 
  private:
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
@@ -59,7 +61,12 @@ class Connection {
   std::string where() const;
 
  private:
+  // The name of `sql` prepared on this connection, preparing it the first time (a statement
+  // is parsed and planned once per connection, not per call).
+  const std::string* prepared(const std::string& sql, int parameters);
+
   PGconn* connection_;
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 // Connections kept for reuse; a lease gives one back when it ends, unless it broke.

@@ -214,11 +214,15 @@ std::optional<std::string> PostgresMaintenance::property(const std::string& name
   }
   if (name == "bytes") {
     if (!id) return "0";
-    // The store's share of the tables: its rows' sizes as stored.
+    // The store's share of each table (heap, TOAST and indexes), by its share of the rows.
+    auto share = [&](const std::string& table) {
+      return "(SELECT CASE WHEN total = 0 THEN 0 ELSE pg_total_relation_size('" + table +
+             "') * mine / total END FROM (SELECT count(*) FILTER (WHERE store_id = $1) AS mine,"
+             " count(*) AS total FROM " +
+             table + ") c)";
+    };
     Result row = connection->exec(
-        "SELECT coalesce((SELECT sum(pg_column_size(e.*)) FROM " + tables.events +
-            " e WHERE store_id = $1), 0) + coalesce((SELECT sum(pg_column_size(t.*)) FROM " +
-            tables.tags + " t WHERE store_id = $1), 0)",
+        "SELECT (" + share(tables.events) + " + " + share(tables.tags) + ")::bigint",
         {std::to_string(*id)});
     return row.text(0, 0);
   }

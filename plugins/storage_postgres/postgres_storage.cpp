@@ -194,14 +194,14 @@ Position PostgresStorage::lockHead(Connection& connection, long long id, std::st
   return static_cast<Position>(row.integer(0, 0));
 }
 
-void PostgresStorage::insert(Connection& connection, long long id, Position first,
-                             const std::vector<NewEvent>& events, std::stop_token cancel) {
-  std::vector<Param> positions, types, tags, payloads, micros, nanos, correlations, causations,
-      operations, users, tagKeys, tagValues, tagPositions;
+sdk::AppendResult PostgresStorage::appendRequest(Connection& connection, long long id,
+                                                 const sdk::AppendRequest& request,
+                                                 std::stop_token cancel) {
+  const std::vector<NewEvent>& events = *request.events;
+  std::vector<Param> types, tags, payloads, micros, nanos, correlations, causations, operations,
+      users, tagKeys, tagValues, tagOrdinals;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& e = events[i];
-    std::string position = std::to_string(first + i);
-    positions.emplace_back(position);
     types.emplace_back(e.event.eventType);
     tags.emplace_back(tagsJson(e.event.tags));
     payloads.emplace_back(e.event.event);
@@ -215,68 +215,71 @@ void PostgresStorage::insert(Connection& connection, long long id, Position firs
     for (const auto& tag : e.event.tags) {
       tagKeys.emplace_back(tag.key);
       tagValues.emplace_back(tag.value);
-      tagPositions.emplace_back(position);
+      tagOrdinals.emplace_back(std::to_string(i + 1));
     }
   }
-  std::string storeId = std::to_string(id);
-  connection.exec(
-      "INSERT INTO " + tables_.events +
-          " (store_id, position, event_type, tags, payload, occurred_at, occurred_at_nanos,"
-          " correlation_id, causation_id, operation_id, user_id)"
-          " SELECT $1, u.position, u.event_type, u.tags, u.payload,"
-          " timestamptz 'epoch' + u.micros * interval '1 microsecond', u.nanos, u.c, u.ca, u.o,"
-          " u.us FROM unnest($2::bigint[], $3::text[], $4::json[], $5::json[], $6::bigint[],"
-          " $7::smallint[], $8::text[], $9::text[], $10::text[], $11::text[])"
-          " AS u(position, event_type, tags, payload, micros, nanos, c, ca, o, us)",
-      {storeId, arrayLiteral(positions), arrayLiteral(types), arrayLiteral(tags),
-       arrayLiteral(payloads), arrayLiteral(micros), arrayLiteral(nanos),
-       arrayLiteral(correlations), arrayLiteral(causations), arrayLiteral(operations),
-       arrayLiteral(users)},
-      cancel);
-  if (tagKeys.empty()) return;
-  connection.exec(
-      "INSERT INTO " + tables_.tags +
-          " (store_id, key, value, position)"
-          " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])",
-      {storeId, arrayLiteral(tagKeys), arrayLiteral(tagValues), arrayLiteral(tagPositions)},
-      cancel);
+  std::vector<Param> params{std::to_string(id), std::to_string(events.size())};
+  // One statement: the condition's first match, the head moved past the events unless there is
+  // one, the events and their tags at the positions after the old head. It runs after the row
+  // lock was taken, so its snapshot holds every commit before ours (and our earlier requests).
+  std::string sql = "WITH ";
+  std::string noConflict = "TRUE";
+  if (request.condition != nullptr) {
+    const AppendCondition& condition = *request.condition;
+    const std::string after =
+        bind(params, std::to_string(condition.afterSequencePosition.value_or(0)));
+    sql += "conflict AS (SELECT e.position FROM " + tables_.events +
+           " e WHERE e.store_id = $1 AND e.position > " + after + " AND " +
+           matching(condition.failIfEventsMatch, tables_, params) +
+           " ORDER BY e.position LIMIT 1), ";
+    noConflict = "NOT EXISTS (SELECT 1 FROM conflict)";
+  }
+  auto array = [&](const std::vector<Param>& values, const char* type) {
+    return bind(params, arrayLiteral(values)) + "::" + type + "[]";
+  };
+  sql += "moved AS (UPDATE " + tables_.stores + " SET head = head + $2 WHERE id = $1 AND " +
+         noConflict + " RETURNING head - $2 AS base), ";
+  sql += "written AS (INSERT INTO " + tables_.events +
+         " (store_id, position, event_type, tags, payload, occurred_at, occurred_at_nanos,"
+         " correlation_id, causation_id, operation_id, user_id)"
+         " SELECT $1, m.base + u.n, u.event_type, u.tags, u.payload,"
+         " timestamptz 'epoch' + u.micros * interval '1 microsecond', u.nanos, u.c, u.ca, u.o, u.us"
+         " FROM moved m, unnest(" +
+         array(types, "text") + ", " + array(tags, "json") + ", " + array(payloads, "json") + ", " +
+         array(micros, "bigint") + ", " + array(nanos, "smallint") + ", " +
+         array(correlations, "text") + ", " + array(causations, "text") + ", " +
+         array(operations, "text") + ", " + array(users, "text") +
+         ") WITH ORDINALITY AS u(event_type, tags, payload, micros, nanos, c, ca, o, us, n)), ";
+  sql += "tagged AS (INSERT INTO " + tables_.tags +
+         " (store_id, key, value, position) SELECT $1, t.key, t.value, m.base + t.n FROM moved m,"
+         " unnest(" +
+         array(tagKeys, "text") + ", " + array(tagValues, "text") + ", " +
+         array(tagOrdinals, "bigint") + ") AS t(key, value, n)) ";
+  sql += std::string("SELECT (SELECT base FROM moved), ") +
+         (request.condition != nullptr ? "(SELECT position FROM conflict)" : "NULL::bigint");
+  Result row = connection.exec(sql, params, cancel);
+  sdk::AppendResult result;
+  if (!row.isNull(0, 0)) {
+    result.committed = true;
+    result.lastPosition = static_cast<Position>(row.integer(0, 0)) + events.size();
+  } else {
+    result.conflict = "an event at position " + row.text(0, 1) +
+                      " matches failIfEventsMatch after position " +
+                      std::to_string(request.condition->afterSequencePosition.value_or(0));
+  }
+  return result;
 }
 
 std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::AppendRequest> requests,
                                                        std::stop_token cancel) {
   const long long id = storeId();
   auto connection = pool_->acquire();
-  std::vector<sdk::AppendResult> results(requests.size());
+  std::vector<sdk::AppendResult> results;
+  results.reserve(requests.size());
   inTransaction(*connection, cancel, [&] {
-    Position head = lockHead(*connection, id, cancel);
-    const Position start = head;
-    for (std::size_t r = 0; r < requests.size(); ++r) {
-      const sdk::AppendRequest& request = requests[r];
-      if (request.condition != nullptr) {
-        // Earlier requests of the group are already inserted, so this sees them too.
-        const AppendCondition& condition = *request.condition;
-        Position after = condition.afterSequencePosition.value_or(0);
-        std::vector<Param> params{std::to_string(id), std::to_string(after)};
-        std::string where = matching(condition.failIfEventsMatch, tables_, params);
-        Result found = connection->exec("SELECT e.position FROM " + tables_.events +
-                                            " e WHERE e.store_id = $1 AND e.position > $2 AND " +
-                                            where + " ORDER BY e.position LIMIT 1",
-                                        params, cancel);
-        if (found.rows() > 0) {
-          results[r].conflict = "an event at position " + found.text(0, 0) +
-                                " matches failIfEventsMatch after position " +
-                                std::to_string(after);
-          continue;
-        }
-      }
-      insert(*connection, id, head + 1, *request.events, cancel);
-      head += request.events->size();
-      results[r].committed = true;
-      results[r].lastPosition = head;
-    }
-    if (head != start) {
-      connection->exec("UPDATE " + tables_.stores + " SET head = $2 WHERE id = $1",
-                       {std::to_string(id), std::to_string(head)}, cancel);
+    lockHead(*connection, id, cancel);
+    for (const auto& request : requests) {
+      results.push_back(appendRequest(*connection, id, request, cancel));
     }
   });
   return results;

@@ -453,7 +453,8 @@ void printTable(const Args& args, const MachineInfo& machine,
             << "  - Each append row starts from an empty store; row 3 uses one store object "
                "shared by the threads for Opossum, one connection per thread for SQLite.\n"
             << "  - Latencies are per call (steady_clock), percentiles by nearest rank, after "
-               "warm-up calls; disk is allocated blocks / events.\n";
+               "warm-up calls; disk is allocated blocks / events (a database engine adds its "
+               "store's share of its tables, indexes included).\n";
   for (const auto& c : columns) {
     for (const auto& n : c.notes) std::cout << "  - [" << c.name << "] " << n << "\n";
   }

@@ -172,7 +172,10 @@ fs::path OpossumWorkload::writeConfig(const fs::path& dir, Durability durability
     tree = readTemplate(*stack_.configTemplate);
     absolutizePaths(tree, fs::absolute(*stack_.configTemplate).parent_path());
   }
-  tree.put("store.name", kStoreName);
+  // A database engine keeps every store of a schema in one place: the run's fresh folder names
+  // the store, so runs and rows never meet there.
+  tree.put("store.name", std::string(kStoreName) + "-" +
+                             std::to_string(std::hash<std::string>{}(fs::absolute(dir).string())));
   tree.put("store.rootPath", fs::absolute(dir).string());
   tree.put("store.flushEventsImmediately", durability == Durability::kDurable);
   if (stack_.serializer) {
@@ -195,6 +198,15 @@ std::unique_ptr<OpenStore> OpossumWorkload::open(const fs::path& dir, Durability
   }
   return std::make_unique<OpossumOpenStore>(
       createEventStoreFromConfig(writeConfig(dir, durability)));
+}
+
+std::uint64_t OpossumWorkload::diskBytes(const fs::path& dir) {
+  if (stack_.isDefault()) return diskUsage(dir);
+  // The engine tells what it keeps outside the folder (a database's share of its tables).
+  auto config = loadConfig(writeConfig(dir, Durability::kDurable));
+  if (config.storage.name == "file-per-event") return diskUsage(dir);
+  auto bytes = openStoreMaintenance(config)->property("bytes");
+  return diskUsage(dir) + (bytes ? std::stoull(*bytes) : 0);
 }
 
 }  // namespace opossum::bench

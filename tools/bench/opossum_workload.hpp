@@ -30,6 +30,7 @@ class OpossumWorkload : public Workload {
   std::string description() const override;
   std::string setting(Durability durability) const override;
   std::unique_ptr<OpenStore> open(const std::filesystem::path& dir, Durability durability) override;
+  std::uint64_t diskBytes(const std::filesystem::path& dir) override;
 
  private:
   // Writes the config file the store of `dir` opens with; returns its path.

@@ -347,7 +347,7 @@ void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultS
   });
   if (!built) return;
 
-  const double perEvent = static_cast<double>(diskUsage(readDir)) / static_cast<double>(o.events);
+  const double perEvent = static_cast<double>(w.diskBytes(readDir)) / static_cast<double>(o.events);
   sink.value("disk_per_event", perEvent);
 
   std::unique_ptr<OpenStore> store;

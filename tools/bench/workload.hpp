@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "machine_info.hpp"
 #include "opossum/query.hpp"
 #include "opossum/types.hpp"
 
@@ -83,6 +84,9 @@ class Workload {
   // Opens the store that lives in `dir`, creating it when `dir` is empty.
   virtual std::unique_ptr<OpenStore> open(const std::filesystem::path& dir,
                                           Durability durability) = 0;
+  // Bytes the store of `dir` takes: its folder's allocated blocks, plus what a database engine
+  // keeps elsewhere.
+  virtual std::uint64_t diskBytes(const std::filesystem::path& dir) { return diskUsage(dir); }
 };
 
 }  // namespace opossum::bench

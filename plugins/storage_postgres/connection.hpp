@@ -35,6 +35,12 @@ class Result {
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
 };
 
+// A statement with its parameters.
+struct Statement {
+  std::string sql;
+  std::vector<Param> params;
+};
+
 struct ConnectionSettings {
   std::string conninfo;  // libpq key/value string or URI
   std::chrono::milliseconds lockTimeout{5000};
@@ -54,6 +60,11 @@ class Connection {
   // Runs one statement; `cancel` stopping cancels it on the server.
   Result exec(const std::string& sql, const std::vector<Param>& params = {},
               std::stop_token cancel = {});
+  // Sends every statement at once and then reads their results (libpq pipeline mode: one round
+  // trip). The server skips the statements after a failed one; the first failure is thrown.
+  // `sent` tells whether all of them reached the connection (else none ran).
+  std::vector<Result> execAll(const std::vector<Statement>& statements, std::stop_token cancel,
+                              bool& sent);
   bool connected() const;
   // Whether the connection can still be used (a failed one is dropped by the pool).
   bool usable() const;
@@ -61,6 +72,7 @@ class Connection {
   std::string where() const;
 
  private:
+  [[noreturn]] void fail(PGresult* result, const std::stop_token& cancel);
   // The name of `sql` prepared on this connection, preparing it the first time (a statement
   // is parsed and planned once per connection, not per call).
   const std::string* prepared(const std::string& sql, int parameters);

@@ -194,9 +194,7 @@ Position PostgresStorage::lockHead(Connection& connection, long long id, std::st
   return static_cast<Position>(row.integer(0, 0));
 }
 
-sdk::AppendResult PostgresStorage::appendRequest(Connection& connection, long long id,
-                                                 const sdk::AppendRequest& request,
-                                                 std::stop_token cancel) {
+Statement PostgresStorage::appendStatement(long long id, const sdk::AppendRequest& request) {
   const std::vector<NewEvent>& events = *request.events;
   std::vector<Param> types, tags, payloads, micros, nanos, correlations, causations, operations,
       users, tagKeys, tagValues, tagOrdinals;
@@ -257,31 +255,49 @@ sdk::AppendResult PostgresStorage::appendRequest(Connection& connection, long lo
          array(tagOrdinals, "bigint") + ") AS t(key, value, n)) ";
   sql += std::string("SELECT (SELECT base FROM moved), ") +
          (request.condition != nullptr ? "(SELECT position FROM conflict)" : "NULL::bigint");
-  Result row = connection.exec(sql, params, cancel);
-  sdk::AppendResult result;
-  if (!row.isNull(0, 0)) {
-    result.committed = true;
-    result.lastPosition = static_cast<Position>(row.integer(0, 0)) + events.size();
-  } else {
-    result.conflict = "an event at position " + row.text(0, 1) +
-                      " matches failIfEventsMatch after position " +
-                      std::to_string(request.condition->afterSequencePosition.value_or(0));
-  }
-  return result;
+  return Statement{std::move(sql), std::move(params)};
 }
 
 std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::AppendRequest> requests,
                                                        std::stop_token cancel) {
   const long long id = storeId();
+  // The whole group in one round trip: BEGIN, the row lock, one statement per request, COMMIT.
+  std::vector<Statement> statements;
+  statements.push_back({"BEGIN", {}});
+  statements.push_back(
+      {"SELECT head FROM " + tables_.stores + " WHERE id = $1 FOR UPDATE", {std::to_string(id)}});
+  for (const auto& request : requests) statements.push_back(appendStatement(id, request));
+  statements.push_back({"COMMIT", {}});
   auto connection = pool_->acquire();
-  std::vector<sdk::AppendResult> results;
-  results.reserve(requests.size());
-  inTransaction(*connection, cancel, [&] {
-    lockHead(*connection, id, cancel);
-    for (const auto& request : requests) {
-      results.push_back(appendRequest(*connection, id, request, cancel));
+  std::vector<Result> rows;
+  bool sent = false;
+  try {
+    rows = connection->execAll(statements, cancel, sent);
+  } catch (const Error& e) {
+    rollbackQuietly(*connection);
+    if (sent && !connection->connected()) {
+      throw IoError(std::string("the outcome of a commit is unknown (") + e.what() +
+                    "); read the store to find out whether it was committed before retrying");
     }
-  });
+    throw;
+  }
+  if (rows[1].rows() == 0) {
+    throw CorruptionError("PostgreSQL store '" + storeName_ + "' has lost its row in " +
+                          tables_.stores);
+  }
+  std::vector<sdk::AppendResult> results(requests.size());
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    const Result& row = rows[r + 2];
+    if (!row.isNull(0, 0)) {
+      results[r].committed = true;
+      results[r].lastPosition =
+          static_cast<Position>(row.integer(0, 0)) + requests[r].events->size();
+    } else {
+      results[r].conflict =
+          "an event at position " + row.text(0, 1) + " matches failIfEventsMatch after position " +
+          std::to_string(requests[r].condition->afterSequencePosition.value_or(0));
+    }
+  }
   return results;
 }
 

@@ -47,9 +47,8 @@ class PostgresStorage : public sdk::Storage {
   long long storeId();
   // Locks the store's row until the transaction ends; its head.
   Position lockHead(Connection& connection, long long id, std::stop_token cancel);
-  // Checks the request's condition and writes its events, in one statement.
-  sdk::AppendResult appendRequest(Connection& connection, long long id,
-                                  const sdk::AppendRequest& request, std::stop_token cancel);
+  // The one statement that checks a request's condition and writes its events.
+  Statement appendStatement(long long id, const sdk::AppendRequest& request);
 
   std::string storeName_;
   Tables tables_;

@@ -87,6 +87,10 @@ TEST_CASE("files -> PostgreSQL -> files keeps every event byte for byte", "[cli]
   CHECK(verified.status == 0);
   CHECK(verified.out ==
         "ok: 10000 events; the store's records and indexes agree with its events\n");
+  CliResult info = cli.run({"info", "--config", "pg.json"});
+  CHECK(info.status == 0);
+  CHECK_THAT(info.out, Catch::Contains("\nstorage      postgres 1.0.0\nhead         10000\n"));
+  CHECK_THAT(info.out, !Catch::Contains("serializer"));
   CliResult tagged = cli.run({"read", "--config", "pg.json", "--json", "--tag", "customer=c5"});
   CHECK(tagged.status == 0);
   // Every third event has a customer tag, c0..c96 in turn: 35 of 10,000 are c5's.

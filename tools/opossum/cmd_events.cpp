@@ -2,6 +2,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <iomanip>
 #include <map>
 #include <memory>
 #include <set>
@@ -110,13 +111,16 @@ void runInfo(const InfoArgs& args) {
     std::cout << buffer.GetString() << '\n';
     return;
   }
-  std::cout << "store        " << dir << '\n'
-            << "storage      " << plugins[0].name << ' ' << plugins[0].version << '\n'
-            << "serializer   " << plugins[1].name << ' ' << plugins[1].version << " (format "
-            << plugins[1].format << ' ' << plugins[1].formatVersion << ")\n"
-            << "index        " << plugins[2].name << ' ' << plugins[2].version << " (format "
-            << plugins[2].format << ' ' << plugins[2].formatVersion << ")\n"
-            << "head         " << head << '\n'
+  std::cout << "store        " << dir << '\n';
+  // The parts the engine loaded: a database engine has no serializer or index of its own.
+  for (const auto& plugin : plugins) {
+    std::cout << std::left << std::setw(13) << plugin.kind << plugin.name << ' ' << plugin.version;
+    if (!plugin.format.empty()) {
+      std::cout << " (format " << plugin.format << ' ' << plugin.formatVersion << ')';
+    }
+    std::cout << '\n';
+  }
+  std::cout << "head         " << head << '\n'
             << "events       " << count << '\n'
             << "tags         " << tags.size() << " distinct\n"
             << "bytes        " << bytes << '\n'

@@ -61,7 +61,7 @@ void checkMigrationConsistent(Store& store) {
 
 }  // namespace
 
-TEST_CASE("addTags adds tags to events of one type, skipping keys they already have") {
+TEST_CASE("addTags adds tags to events of one type, skipping keys they already have", "[engines]") {
   test::usePluginDir();
   test::TempDir dir;
   auto store = test::openStore(dir.path(), "s");
@@ -89,7 +89,7 @@ TEST_CASE("addTags adds tags to events of one type, skipping keys they already h
   REQUIRE(store->addTags("SaleRecorded", regionOf).tagsAdded == 0);
 }
 
-TEST_CASE("addTags is seen by another Store object and after reopening") {
+TEST_CASE("addTags is seen by another Store object and after reopening", "[engines]") {
   test::usePluginDir();
   test::TempDir dir;
   auto a = test::openStore(dir.path(), "s");
@@ -103,13 +103,16 @@ TEST_CASE("addTags is seen by another Store object and after reopening") {
   checkMigrationConsistent(*b);
 }
 
-TEST_CASE("addTags with a bad tag or a throwing factory changes nothing") {
+TEST_CASE("addTags with a bad tag or a throwing factory changes nothing", "[engines]") {
   test::usePluginDir();
   test::TempDir dir;
   auto store = test::openStore(dir.path(), "s");
   fill(*store, 20);
-  REQUIRE(test::eventuallyExists(dir.path() / "s" / "events" / "000000020.json"));
-  auto before = test::snapshot(dir.path() / "s" / "events");
+  // The event files stay as they were (a database engine has none: the reads below check it).
+  const bool files = !test::onPostgres();
+  if (files) REQUIRE(test::eventuallyExists(dir.path() / "s" / "events" / "000000020.json"));
+  auto before =
+      files ? test::snapshot(dir.path() / "s" / "events") : decltype(test::snapshot({})){};
   REQUIRE_THROWS_AS(store->addTags("SaleRecorded",
                                    [](const SequencedEvent& e) {
                                      return std::vector<Tag>{{e.position == 5 ? "" : "k", "v"}};
@@ -123,13 +126,14 @@ TEST_CASE("addTags with a bad tag or a throwing factory changes nothing") {
                     std::runtime_error);
   REQUIRE(store->read(Query::fromTags({{"k", "v"}})).empty());
   for (const auto& e : store->read(Query::all())) REQUIRE(e.event.tags.size() == 1);
-  REQUIRE(test::snapshot(dir.path() / "s" / "events") == before);
+  if (files) REQUIRE(test::snapshot(dir.path() / "s" / "events") == before);
   std::stop_source stopped;
   stopped.request_stop();
   REQUIRE_THROWS_AS(store->addTags("SaleRecorded", regionOf, stopped.get_token()), CancelledError);
 }
 
-TEST_CASE("addTags killed at random moments leaves every event with all or none of its tags") {
+TEST_CASE("addTags killed at random moments leaves every event with all or none of its tags",
+          "[engines]") {
   test::usePluginDir();
   test::TempDir dir;
   fill(*test::openStore(dir.path(), "s"), 2000);

@@ -10,7 +10,8 @@
 
 using namespace opossum;
 
-TEST_CASE("deleteStore while other threads append leaves an empty or consistent store") {
+TEST_CASE("deleteStore while other threads append leaves an empty or consistent store",
+          "[engines]") {
   test::usePluginDir();
   test::TempDir dir;
   auto deleter = test::openStore(dir.path(), "s", false);

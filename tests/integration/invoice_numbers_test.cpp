@@ -70,7 +70,7 @@ std::string invoiceProblem(EventStore& store, long long n) {
 
 }  // namespace
 
-TEST_CASE("8 threads issue invoice numbers 1..N without gap or duplicate", "[decision]") {
+TEST_CASE("8 threads issue invoice numbers 1..N without gap or duplicate", "[decision][engines]") {
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "invoices");
   constexpr int kThreads = 8;
@@ -97,7 +97,8 @@ TEST_CASE("8 threads issue invoice numbers 1..N without gap or duplicate", "[dec
   CHECK(invoiceProblem(*store, kThreads * kPerThread) == "");
 }
 
-TEST_CASE("4 processes issue invoice numbers 1..N without gap or duplicate", "[decision]") {
+TEST_CASE("4 processes issue invoice numbers 1..N without gap or duplicate",
+          "[decision][engines]") {
   TempDir dir;
   constexpr int kProcesses = 4;
   constexpr int kPerProcess = 25;

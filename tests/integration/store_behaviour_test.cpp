@@ -45,6 +45,12 @@ struct Fixture {
   TempDir dir;
   std::shared_ptr<Store> store = opossum::test::openStore(dir.path(), "behaviour");
   fs::path storeDir() const { return dir.path() / "behaviour"; }
+  // The store's files, to see that a refused append wrote nothing; none on a database engine,
+  // where the reads that follow check it.
+  std::map<std::string, std::intmax_t> files(const std::string& folder = "") const {
+    if (opossum::test::onPostgres()) return {};
+    return snapshot(folder.empty() ? storeDir() : storeDir() / folder);
+  }
   // Closed and opened again: every file of the appends so far is written, nothing is pending.
   void settle() {
     store.reset();
@@ -66,7 +72,7 @@ void appendAlternating(Store& store, int count) {
 }  // namespace
 
 TEST_CASE_METHOD(Fixture, "positions start at 1 and an append's events are consecutive in order",
-                 "[behaviour][positions]") {
+                 "[behaviour][positions][engines]") {
   CHECK(store->read(Query::all()).empty());
   CHECK_FALSE(store->readLast(Query::all()));
   REQUIRE(store->append({makeEvent("First")}) == 1);
@@ -82,7 +88,8 @@ TEST_CASE_METHOD(Fixture, "positions start at 1 and an append's events are conse
   CHECK(all[4].event.eventType == "Last");
 }
 
-TEST_CASE_METHOD(Fixture, "reading: order, exclusive fromPosition, maxCount", "[behaviour][read]") {
+TEST_CASE_METHOD(Fixture, "reading: order, exclusive fromPosition, maxCount",
+                 "[behaviour][read][engines]") {
   appendAlternating(*store, 10);
   const Query all = Query::all();
   CHECK(positionsOf(store->read(all)) == range(1, 10));
@@ -124,7 +131,7 @@ TEST_CASE_METHOD(Fixture, "reading: order, exclusive fromPosition, maxCount", "[
 }
 
 TEST_CASE_METHOD(Fixture, "readLast gives the matching event with the highest position",
-                 "[behaviour][read]") {
+                 "[behaviour][read][engines]") {
   CHECK_FALSE(store->readLast(Query::fromEventTypes({"A"})));
   appendAlternating(*store, 7);
   auto last = store->readLast(Query::all());
@@ -142,7 +149,7 @@ TEST_CASE_METHOD(Fixture, "readLast gives the matching event with the highest po
 }
 
 TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matches",
-                 "[behaviour][query]") {
+                 "[behaviour][query][engines]") {
   std::vector<NewEvent> events{
       makeEvent("OrderPlaced", "{}", {{"customer", "c1"}, {"order", "o1"}}),   // 1
       makeEvent("OrderPlaced", "{}", {{"customer", "C1"}, {"order", "o2"}}),   // 2
@@ -210,8 +217,10 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
       CHECK(last->position == c.expected.back());
     }
     // And as an append condition: fails iff something matches.
-    REQUIRE(eventuallyExists(storeDir() / "events" / "000000008.json"));
-    auto before = snapshot(storeDir() / "events");
+    if (!opossum::test::onPostgres()) {
+      REQUIRE(eventuallyExists(storeDir() / "events" / "000000008.json"));
+    }
+    auto before = files("events");
     bool failed = false;
     try {
       store->append({makeEvent("Probe")}, AppendCondition{c.query, std::nullopt});
@@ -221,15 +230,15 @@ TEST_CASE_METHOD(Fixture, "query semantics in the store agree with Query::matche
       failed = true;
     }
     CHECK(failed == !c.expected.empty());
-    if (failed) CHECK(snapshot(storeDir() / "events") == before);
+    if (failed) CHECK(files("events") == before);
   }
 }
 
-TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
+TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition][engines]") {
   appendAlternating(*store, 4);  // A1 B2 A3 B4
   const Query a = Query::fromEventTypes({"A"});
   settle();
-  auto before = snapshot(storeDir());
+  auto before = files();
 
   SECTION("a matching event after the position fails the append and writes nothing") {
     CHECK_THROWS_AS(store->append({makeEvent("C")}, AppendCondition{a, std::nullopt}),
@@ -240,7 +249,7 @@ TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
                     AppendConditionFailedError);
     CHECK_THROWS_AS(store->append({makeEvent("C")}, AppendCondition{Query::all(), 3}),
                     AppendConditionFailedError);
-    CHECK(snapshot(storeDir()) == before);
+    CHECK(files() == before);
     CHECK(store->read(Query::all()).size() == 4);
     CHECK(store->append({makeEvent("C")}) == 5);
   }
@@ -286,7 +295,8 @@ TEST_CASE_METHOD(Fixture, "append conditions", "[behaviour][condition]") {
   }
 }
 
-TEST_CASE_METHOD(Fixture, "exact duplicate tags are collapsed, order kept", "[behaviour][tags]") {
+TEST_CASE_METHOD(Fixture, "exact duplicate tags are collapsed, order kept",
+                 "[behaviour][tags][engines]") {
   store->append({makeEvent("T", "{}",
                            {{"b", "1"},
                             {"a", "1"},
@@ -303,7 +313,7 @@ TEST_CASE_METHOD(Fixture, "exact duplicate tags are collapsed, order kept", "[be
   CHECK(store->read(Query::fromTags({{"a", "1"}, {"a", "2"}})).size() == 1);
 }
 
-TEST_CASE_METHOD(Fixture, "metadata round trip", "[behaviour][metadata]") {
+TEST_CASE_METHOD(Fixture, "metadata round trip", "[behaviour][metadata][engines]") {
   SECTION("absent fields stay absent; the timestamp is stamped at append time") {
     auto start = std::chrono::system_clock::now();
     store->append({makeEvent("M")});
@@ -355,7 +365,7 @@ TEST_CASE_METHOD(Fixture, "metadata round trip", "[behaviour][metadata]") {
   }
 }
 
-TEST_CASE_METHOD(Fixture, "payload round trip", "[behaviour][payload]") {
+TEST_CASE_METHOD(Fixture, "payload round trip", "[behaviour][payload][engines]") {
   std::vector<std::string> payloads{
       "{}",
       R"({"z":1,"a":2,"m":3,"b":{"y":1,"x":2}})",
@@ -386,7 +396,7 @@ TEST_CASE_METHOD(Fixture, "payload round trip", "[behaviour][payload]") {
 }
 
 TEST_CASE_METHOD(Fixture, "types and tags that look alike as file names stay apart",
-                 "[behaviour][query]") {
+                 "[behaviour][query][engines]") {
   std::vector<std::string> values{"a/b", "a%2Fb", "a%2fb", "..",  ".",   "a b",       "a~b",
                                   "A/B", "a\\b",  "a:b",   "a=b", "é",   "e\xcc\x81", "",
                                   "con", "CON",   "a.idx", "a*b", "a?b", "a\tb"};
@@ -637,7 +647,7 @@ TEST_CASE_METHOD(Fixture, "a stop_token already stopped cancels, writing nothing
   CHECK(store->append({makeEvent("After")}) == 2);
 }
 
-TEST_CASE("events persist across reopening the store", "[behaviour][persistence]") {
+TEST_CASE("events persist across reopening the store", "[behaviour][persistence][engines]") {
   TempDir dir;
   std::vector<SequencedEvent> written;
   {

@@ -235,7 +235,8 @@ TEST_CASE("8 threads racing with the same append condition: exactly one winner p
   checkOneClaimPerRound(*store, result, kRounds, 8, lockstep);
 }
 
-TEST_CASE("readers never see a gap or a partial batch while writers append", "[threads][read][engines]") {
+TEST_CASE("readers never see a gap or a partial batch while writers append",
+          "[threads][read][engines]") {
   // Readers use the writers' Store object, or another one over the same directory (like another
   // process, whose index learns the appends from the files).
   bool ownReaderStore = GENERATE(false, true);
@@ -312,7 +313,8 @@ TEST_CASE("readers never see a gap or a partial batch while writers append", "[t
   CHECK(reads.load() > kReaders);
 }
 
-TEST_CASE("two Store objects on one directory behave like two processes", "[threads][stores][engines]") {
+TEST_CASE("two Store objects on one directory behave like two processes",
+          "[threads][stores][engines]") {
   TempDir dir;
   auto first = opossum::test::openStore(dir.path(), "shared");
   auto second = opossum::test::openStore(dir.path(), "shared");

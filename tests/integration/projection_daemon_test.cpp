@@ -35,7 +35,7 @@ bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 10s) {
 
 }  // namespace
 
-TEST_CASE("the daemon applies events appended while it runs", "[daemon]") {
+TEST_CASE("the daemon applies events appended while it runs", "[daemon][engines]") {
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "p");
   appendEvents(*store, {sale("a"), sale("b")});
@@ -81,7 +81,8 @@ TEST_CASE("stop returns promptly, well within the polling interval", "[daemon]")
   CHECK_FALSE(daemon.running());
 }
 
-TEST_CASE("failures reach onError, the daemon keeps running and the others advance", "[daemon]") {
+TEST_CASE("failures reach onError, the daemon keeps running and the others advance",
+          "[daemon][engines]") {
   TempDir dir;
   auto store = opossum::test::openStore(dir.path(), "p");
   ProjectionManager manager({.eventStore = store});

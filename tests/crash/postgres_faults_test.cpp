@@ -69,7 +69,8 @@ StoreConfig postgresConfig(const std::string& conninfo, const std::string& schem
 std::vector<std::string> query(const std::string& conninfo, const std::string& sql) {
   PGconn* connection = PQconnectdb(conninfo.c_str());
   REQUIRE(PQstatus(connection) == CONNECTION_OK);
-  PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      connection, [](void*, const char*) {}, nullptr);
   PGresult* result = PQexec(connection, sql.c_str());
   INFO(PQerrorMessage(connection));
   REQUIRE(

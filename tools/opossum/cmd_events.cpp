@@ -1,8 +1,8 @@
 // info, read, last, append, tail.
 #include <csignal>
 #include <fstream>
-#include <iostream>
 #include <iomanip>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>

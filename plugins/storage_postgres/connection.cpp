@@ -229,13 +229,17 @@ void ConnectionPool::giveBack(std::unique_ptr<Connection> connection) {
   if (idle_.size() < keep_) idle_.push_back(std::move(connection));
 }
 
+IoError unknownOutcome(const Error& cause) {
+  return IoError(std::string("the outcome of a commit is unknown (") + cause.what() +
+                 "); read the store to find out whether it was committed before retrying");
+}
+
 void commitOrThrow(Connection& connection) {
   try {
     connection.exec("COMMIT");
   } catch (const IoError& e) {
     if (connection.connected()) throw;  // refused, so rolled back
-    throw IoError(std::string("the outcome of a commit is unknown (") + e.what() +
-                  "); read the store to find out whether it was committed before retrying");
+    throw unknownOutcome(e);
   }
 }
 

@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "opossum/errors.hpp"
+
 namespace opossum::plugins::postgres {
 
 using Param = std::optional<std::string>;  // nullopt: SQL NULL
@@ -123,6 +125,8 @@ std::string quoteIdentifier(const std::string& name);
 // A PostgreSQL array literal of text elements ('{"a","b"}'), NULL for nullopt elements.
 std::string arrayLiteral(const std::vector<Param>& elements);
 
+// The error for a commit whose answer was lost with the connection.
+IoError unknownOutcome(const Error& cause);
 void commitOrThrow(Connection& connection);
 void rollbackQuietly(Connection& connection);
 

@@ -30,10 +30,15 @@ Shape shapeOf(Connection& connection, const Tables& tables, long long id) {
   return shape;
 }
 
+// (position, key, value) of every tag of store $1's events, as the events hold them.
+std::string eventTags(const Tables& tables) {
+  return "SELECT e.position, j.key, j.value FROM " + tables.events +
+         " e, json_each_text(e.tags) j WHERE e.store_id = $1";
+}
+
 // Rows of `tags` that no event has, and tags of events that `tags` lacks: at most ten of each.
 std::vector<sdk::Problem> tagProblems(Connection& connection, const Tables& tables, long long id) {
-  const std::string fromEvents = "SELECT e.position, j.key, j.value FROM " + tables.events +
-                                 " e, json_each_text(e.tags) j WHERE e.store_id = $1";
+  const std::string fromEvents = eventTags(tables);
   const std::string fromTags =
       "SELECT position, key, value FROM " + tables.tags + " WHERE store_id = $1";
   std::vector<sdk::Problem> problems;
@@ -47,6 +52,15 @@ std::vector<sdk::Problem> tagProblems(Connection& connection, const Tables& tabl
   report(fromEvents + " EXCEPT " + fromTags, "of the event is missing from the tags table");
   report(fromTags + " EXCEPT " + fromEvents, "is listed but the event does not have it");
   return problems;
+}
+
+// Fills the tags table of store `key` again from its events' tags.
+void rebuildTags(Connection& connection, const Tables& tables, const std::string& key) {
+  connection.exec("DELETE FROM " + tables.tags + " WHERE store_id = $1", {key});
+  connection.exec("INSERT INTO " + tables.tags +
+                      " (position, key, value, store_id) SELECT t.*, $1 FROM (" +
+                      eventTags(tables) + ") t",
+                  {key});
 }
 
 }  // namespace
@@ -109,7 +123,7 @@ sdk::RepairReport PostgresMaintenance::repair(const sdk::RepairOptions& options,
   const Tables& tables = storage_.tables();
   const std::string key = std::to_string(*id);
   inTransaction(*connection, {}, [&] {
-    connection->exec("SELECT head FROM " + tables.stores + " WHERE id = $1 FOR UPDATE", {key});
+    connection->exec(tables.lockHead, {key});
     Shape shape = shapeOf(*connection, tables, *id);
     bool gapless = shape.count == shape.last && (shape.count == 0 || shape.first == 1);
     Position keep = static_cast<Position>(shape.last);
@@ -147,12 +161,7 @@ sdk::RepairReport PostgresMaintenance::repair(const sdk::RepairOptions& options,
                                std::to_string(keep));
     }
     if (!tagProblems(*connection, tables, *id).empty()) {
-      connection->exec("DELETE FROM " + tables.tags + " WHERE store_id = $1", {key});
-      connection->exec("INSERT INTO " + tables.tags +
-                           " (store_id, key, value, position) SELECT e.store_id, j.key, j.value,"
-                           " e.position FROM " +
-                           tables.events + " e, json_each_text(e.tags) j WHERE e.store_id = $1",
-                       {key});
+      rebuildTags(*connection, tables, key);
       report.actions.push_back("rebuilt the tags table from the events");
     }
     report.head = keep;
@@ -171,14 +180,8 @@ sdk::ReindexReport PostgresMaintenance::reindex(std::size_t batch, const sdk::Pr
   const std::string key = std::to_string(*id);
   sdk::ReindexReport report;
   inTransaction(*connection, {}, [&] {
-    Result head =
-        connection->exec("SELECT head FROM " + tables.stores + " WHERE id = $1 FOR UPDATE", {key});
-    connection->exec("DELETE FROM " + tables.tags + " WHERE store_id = $1", {key});
-    connection->exec("INSERT INTO " + tables.tags +
-                         " (store_id, key, value, position) SELECT e.store_id, j.key, j.value,"
-                         " e.position FROM " +
-                         tables.events + " e, json_each_text(e.tags) j WHERE e.store_id = $1",
-                     {key});
+    connection->exec(tables.lockHead, {key});
+    rebuildTags(*connection, tables, key);
     Result counts =
         connection->exec("SELECT (SELECT count(*) FROM " + tables.events +
                              " WHERE store_id = $1),"
@@ -191,7 +194,6 @@ sdk::ReindexReport PostgresMaintenance::reindex(std::size_t batch, const sdk::Pr
     report.events = static_cast<Position>(counts.integer(0, 0));
     report.eventTypes = static_cast<std::size_t>(counts.integer(0, 1));
     report.tags = static_cast<std::size_t>(counts.integer(0, 2));
-    (void)head;
   });
   if (progress) progress(report.events, report.events);
   return report;

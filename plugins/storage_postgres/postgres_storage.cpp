@@ -185,8 +185,7 @@ long long PostgresStorage::storeId() {
 }
 
 Position PostgresStorage::lockHead(Connection& connection, long long id, std::stop_token cancel) {
-  Result row = connection.exec("SELECT head FROM " + tables_.stores + " WHERE id = $1 FOR UPDATE",
-                               {std::to_string(id)}, cancel);
+  Result row = connection.exec(tables_.lockHead, {std::to_string(id)}, cancel);
   if (row.rows() == 0) {
     throw CorruptionError("PostgreSQL store '" + storeName_ + "' has lost its row in " +
                           tables_.stores);
@@ -264,8 +263,7 @@ std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::Appe
   // The whole group in one round trip: BEGIN, the row lock, one statement per request, COMMIT.
   std::vector<Statement> statements;
   statements.push_back({"BEGIN", {}});
-  statements.push_back(
-      {"SELECT head FROM " + tables_.stores + " WHERE id = $1 FOR UPDATE", {std::to_string(id)}});
+  statements.push_back({tables_.lockHead, {std::to_string(id)}});
   for (const auto& request : requests) statements.push_back(appendStatement(id, request));
   statements.push_back({"COMMIT", {}});
   auto connection = pool_->acquire();
@@ -275,10 +273,7 @@ std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::Appe
     rows = connection->execAll(statements, cancel, sent);
   } catch (const Error& e) {
     rollbackQuietly(*connection);
-    if (sent && !connection->connected()) {
-      throw IoError(std::string("the outcome of a commit is unknown (") + e.what() +
-                    "); read the store to find out whether it was committed before retrying");
-    }
+    if (sent && !connection->connected()) throw unknownOutcome(e);
     throw;
   }
   if (rows[1].rows() == 0) {

@@ -10,7 +10,8 @@ Tables::Tables(const std::string& name)
       versions(quoted + ".schema_version"),
       stores(quoted + ".stores"),
       events(quoted + ".events"),
-      tags(quoted + ".tags") {}
+      tags(quoted + ".tags"),
+      lockHead("SELECT head FROM " + stores + " WHERE id = $1 FOR UPDATE") {}
 
 int schemaVersion(Connection& connection, const Tables& tables) {
   Result exists =

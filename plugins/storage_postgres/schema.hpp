@@ -17,6 +17,8 @@ struct Tables {
   std::string schema;  // as given
   std::string quoted;  // "schema"
   std::string versions, stores, events, tags;
+  // Locks store $1's row until the transaction ends and gives its head: what serialises writers.
+  std::string lockHead;
 };
 
 // Creates the schema and its tables when missing and brings an older version up to date, under

@@ -18,9 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Enough for a header of two 1,024-byte strings, even when every byte is escaped as \u00XX.
-constexpr std::uint64_t kMaxHeader = 16384;
-
 std::string_view withoutNewline(const std::string& line) {
   std::string_view view(line);
   if (!view.empty() && view.back() == '\n') view.remove_suffix(1);
@@ -765,37 +762,23 @@ void TagIndex::addTags(std::span<const sdk::IndexedEvent> additions) {
 // ---- recovery ----
 
 bool TagIndex::truncatePostingFile(const fs::path& path, Position head) {
-  auto file = fileSystem_->openReadable(path);
-  if (!file) return false;
-  std::uint64_t size = file->size();
-  std::string start = file->readAt(0, std::min(size, kMaxHeader));
-  std::size_t headerEnd = start.find('\n');
-  while (headerEnd == std::string::npos && start.size() < size) {
-    // Only names longer than the documented 1,024 bytes make a header this long.
-    std::size_t searched = start.size();
-    start += file->readAt(start.size(), std::min<std::uint64_t>(size - start.size(), kMaxHeader));
-    if (start.size() == searched) break;
-    headerEnd = start.find('\n', searched);
-  }
+  auto content = fileSystem_->readFile(path);
+  if (!content) return false;
+  const std::size_t headerEnd = content->find('\n');
   if (headerEnd == std::string::npos) {
-    file.reset();
     fileSystem_->remove(path);  // created by an interrupted write; its header is torn
     return true;
   }
-  std::uint64_t keep = headerEnd + 1;
-  TailReader reader(*file, keep, size);
-  std::string line;
-  std::uint64_t lineStart = 0;
-  while (reader.previous(line, lineStart)) {
-    if (line.empty() || line.back() != '\n') continue;
-    auto entry = parsePosition(withoutNewline(line));
-    if (entry && *entry <= head) {
-      keep = lineStart + line.size();
-      break;
-    }
+  // Forward, up to the first line that does not continue the list: after a power loss the tail
+  // may hold anything, also digits that read as a smaller position (a torn "16" as "1").
+  std::size_t keep = headerEnd + 1;
+  Position last = 0;
+  for (std::size_t end; (end = content->find('\n', keep)) != std::string::npos; keep = end + 1) {
+    auto entry = parsePosition(std::string_view(*content).substr(keep, end - keep));
+    if (!entry || *entry <= last || *entry > head) break;
+    last = *entry;
   }
-  if (keep == size) return false;
-  file.reset();
+  if (keep == content->size()) return false;
   if (keep == headerEnd + 1) {
     fileSystem_->remove(path);
   } else {

@@ -387,6 +387,18 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
             std::to_string(done) + ", " + std::to_string(records.size()) +
             " journal record(s) completed");
   }
+  if (wholeJournal && !records.empty() && done > records.back().lastPosition()) {
+    // The files reach further than the journal: its records are an earlier lap's, found behind
+    // a torn first record of this one (or a non-durable power loss took the later ones). They
+    // cannot lead the materializer to the head, so they are written out now and the journal
+    // starts over, as at a checkpoint.
+    const fs::path staging = freshStaging();
+    for (const auto& record : records) writeEventFiles(record, staging);
+    if (context_.flushEventsImmediately) files.syncFileSystem(dir_);
+    base = done;
+    records.clear();
+    journalEnd = 0;
+  }
   ledger.position = done;
   ledger.journalOffset = journalEnd;
   if (wholeJournal) {
@@ -529,7 +541,6 @@ void FileStorage::foldPendingMark(Ledger& ledger) {
 }
 
 FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, bool& done) {
-  auto& files = *context_.fileSystem;
   done = true;
   auto ledger = ledgerFile_->read();
   if (!ledger) return {};
@@ -537,11 +548,7 @@ FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, b
   Mark mark{ledger->generation, ledger->materialized, ledger->materializedOffset};
   if (mark.position >= ledger->position) return mark;
   auto journal = Journal::openForReading(context_.fileSystem, journalPath_);
-  // Each file is written in a folder of its own and renamed into events/, so that whoever lists
-  // events/ sees whole files only. What a crashed writer left there is garbage.
-  const fs::path staging = dir_ / ".materializing";
-  for (const auto& name : files.listDirectory(staging)) files.remove(staging / name);
-  files.createDirectories(staging);
+  const fs::path staging = freshStaging();
   Position expected = mark.position + 1;
   std::uint64_t offset = mark.offset;
   std::size_t written = 0;
@@ -553,13 +560,7 @@ FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, b
                             std::to_string(expected) + " at offset " + std::to_string(offset) +
                             ", although its event file was never written");
     }
-    for (std::size_t i = 0; i < record->eventFiles.size(); ++i) {
-      fs::path path = eventPath(record->firstPosition + i);
-      fs::path staged = staging / path.filename();
-      files.openWritable(staged, sdk::OpenMode::truncate)->append(record->eventFiles[i]);
-      if (context_.writeProtectEventFiles) files.setReadOnly(staged, true);
-      files.rename(staged, path);
-    }
+    writeEventFiles(*record, staging);
     written += record->eventFiles.size();
     expected = record->lastPosition() + 1;
   }
@@ -574,6 +575,27 @@ FileStorage::Mark FileStorage::materializeHeld(bool all, std::stop_token stop, b
   }
   done = mark.position >= ledger->position;
   return mark;
+}
+
+fs::path FileStorage::freshStaging() {
+  // Each file is written in a folder of its own and renamed into events/, so that whoever lists
+  // events/ sees whole files only. What a crashed writer left there is garbage.
+  auto& files = *context_.fileSystem;
+  const fs::path staging = dir_ / ".materializing";
+  for (const auto& name : files.listDirectory(staging)) files.remove(staging / name);
+  files.createDirectories(staging);
+  return staging;
+}
+
+void FileStorage::writeEventFiles(const JournalRecord& record, const fs::path& staging) {
+  auto& files = *context_.fileSystem;
+  for (std::size_t i = 0; i < record.eventFiles.size(); ++i) {
+    fs::path path = eventPath(record.firstPosition + i);
+    fs::path staged = staging / path.filename();
+    files.openWritable(staged, sdk::OpenMode::truncate)->append(record.eventFiles[i]);
+    if (context_.writeProtectEventFiles) files.setReadOnly(staged, true);
+    files.rename(staged, path);
+  }
 }
 
 void FileStorage::publishPendingMark(std::chrono::milliseconds wait) {

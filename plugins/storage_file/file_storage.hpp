@@ -81,6 +81,10 @@ class FileStorage : public sdk::Storage {
   // Everything up to the head when `all`, else a bounded chunk. Sets `done` when the head is
   // reached. The mark reached is also kept as pendingMark_ for the ledger.
   Mark materializeHeld(bool all, std::stop_token stop, bool& done);
+  // Empties the folder event files are written in before they are renamed into events/.
+  std::filesystem::path freshStaging();
+  // Writes the event files of `record` through `staging`; the caller holds .materialize.lock.
+  void writeEventFiles(const JournalRecord& record, const std::filesystem::path& staging);
   // Under the store lock: everything materialized, recorded in `ledger` (not yet written).
   void materializeAllLocked(Ledger& ledger);
   // Takes pendingMark_ into `ledger` when it is ahead (same generation).

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "ledger.hpp"
 #include "power_loss_harness.hpp"
 #include "store_helpers.hpp"
 #include "temp_dir.hpp"
@@ -121,6 +122,48 @@ TEST_CASE("power cut around journal checkpoints", "[crash][power-loss]") {
     }
   }
   run.check();
+}
+
+TEST_CASE("power cut that keeps a later sector of a lap's first record only",
+          "[crash][power-loss]") {
+  // After a checkpoint the journal starts over at offset 0. A power cut may take the first sector
+  // of the new lap's first record and keep a later one: the earlier lap's first records are then
+  // intact, up to the sector that was overwritten. They must not be taken for the journal's tail
+  // (the event files reach further).
+  TempDir dir;
+  const fs::path store = dir / "store";
+  fs::create_directories(store);
+  auto files = sdk::posixFileSystem();
+  History history;
+  std::string earlierLap;
+  {
+    Stack stack(store, files);
+    auto append = [&](std::vector<NewEvent> events) {
+      auto id = history.begin(events);
+      history.acknowledge(id, stack.append(events));
+    };
+    auto journalOffset = [&] {
+      return plugins::file_storage::readLedger(*files, store / "ledger.json")->journalOffset;
+    };
+    int id = 1;
+    while (journalOffset() < 3000) append({eventNumber(id++)});
+    earlierLap = *files->readFile(store / "journal.log");
+    std::vector<NewEvent> batch;
+    for (int i = 0; i < 8; ++i) batch.push_back(eventNumber(id++));
+    append(batch);
+    REQUIRE(journalOffset() > 1024);  // the batch starts the new lap and spans three sectors
+    REQUIRE(journalOffset() < 3000);
+    append({eventNumber(id++)});
+  }
+  const std::string newLap = *files->readFile(store / "journal.log");
+  std::string torn = earlierLap;
+  torn.replace(512, 512, newLap.substr(512, 512));
+  files->replaceFile(store / "journal.log", torn, false);
+
+  auto problems =
+      checkStore(store, expectationAt(history, history.acknowledged(), false), true, {});
+  for (const auto& problem : problems) FAIL_CHECK(problem);
+  CHECK(problems.empty());
 }
 
 TEST_CASE("power cut after a checkpoint that the background worker's mark had not reached",

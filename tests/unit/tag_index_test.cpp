@@ -733,6 +733,28 @@ TEST_CASE("an interrupted materialize() is cut back to the mark first", "[index]
   REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 3) == std::vector<Position>{1, 2, 3});
 }
 
+TEST_CASE("a power loss's tail that reads as a smaller position is cut with the rest",
+          "[index][tag-index]") {
+  // Unsynced appends may reach the disk as any bytes: here "16" of a lost entry as "1".
+  opossum::test::TempDir temp;
+  const fs::path dir = temp / "indices";
+  auto writer = makeIndex(dir);
+  writer->add(std::vector<IndexedEvent>{{1, "T", {{"k", "a"}}},
+                                        {2, "T", {}},
+                                        {3, "T", {{"k", "a"}}},
+                                        {4, "T", {{"k", "a"}}},
+                                        {5, "T", {{"k", "a"}}},
+                                        {6, "T", {{"k", "a"}}}});
+  writer->materialize(6);
+  const std::string before = readText(dir / "tags/k=a.idx");
+  REQUIRE(before == ti::tagHeader({"k", "a"}) + "1\n3\n4\n5\n6\n");
+  writeText(dir / "tags/k=a.idx", before.substr(0, before.size() - 2) + "1\n@");
+  // Position 6 was lost (head 5 < W 6): the lists are cut to what is known to be complete.
+  makeIndex(dir)->truncateAfter(5);
+  REQUIRE(readText(dir / "tags/k=a.idx") == ti::tagHeader({"k", "a"}) + "1\n3\n4\n5\n");
+  REQUIRE(ofTag(*makeIndex(dir), {"k", "a"}, 5) == std::vector<Position>{1, 3, 4, 5});
+}
+
 TEST_CASE("entries after the mark that it does not name are cut before appending",
           "[index][tag-index]") {
   // After a power loss the mark can lag behind the posting files (it is not synced): the files

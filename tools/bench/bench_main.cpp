@@ -49,7 +49,8 @@ constexpr const char* kUsage = R"(usage: opossum_bench [options]
   --seconds S             duration of each append-throughput row (default 3)
   --queries Q             measured calls per latency row (default 2000)
   --batch B               events per append while building the read store (default 1000)
-  --writers W             threads of row 3 (default 8)
+  --writers W             threads of row 3, in each process of its second part (default 8)
+  --processes P           processes of row 3's second part (default 4)
   --dir DIR               work in a fresh directory inside DIR (default: the system temp dir)
   --keep                  keep the stores afterwards (default: remove them)
   --wait-cleanup          remove the stores before exiting (default: in the background,
@@ -99,6 +100,8 @@ Args parseArgs(int argc, char** argv) {
       batchGiven = true;
     } else if (flag == "--writers") {
       a.bench.writers = static_cast<int>(number(flag, value()));
+    } else if (flag == "--processes") {
+      a.bench.processes = static_cast<int>(number(flag, value()));
     } else if (flag == "--dir") {
       a.dir = value();
     } else if (flag == "--keep") {
@@ -375,9 +378,11 @@ void printTable(const Args& args, const MachineInfo& machine,
             << " calls; read store " << args.bench.events << " events"
             << (args.quick ? " (--quick: numbers are a smoke test only)" : "") << "\n";
   std::cout << "Columns:\n";
+  std::size_t width = 0;
+  for (const auto& c : columns) width = std::max(width, c.name.size() + 2);
   for (const auto& c : columns) {
-    std::cout << "  " << pad(c.name, 12, false) << c.description << "\n"
-              << "  " << pad("", 12, false) << "durable: " << c.durable
+    std::cout << "  " << pad(c.name, width, false) << c.description << "\n"
+              << "  " << pad("", width, false) << "durable: " << c.durable
               << "; non-durable (row 4): " << c.nonDurable << "\n";
   }
 

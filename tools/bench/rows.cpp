@@ -1,5 +1,8 @@
 #include "rows.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -8,6 +11,7 @@
 #include <latch>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "event_factory.hpp"
@@ -71,11 +75,16 @@ AppendRun singleWriter(Client& client, const EventFactory& factory, double secon
 }
 
 // `writers` threads, one client each, single-event appends with a condition on the writer's own
-// tag after the writer's last position, for `seconds`.
+// tag after the writer's last position, for `seconds`. Writers are numbered from `firstWriter`
+// among `allWriters` (other processes run the others); `beforeStart` runs once every client is
+// connected, before the clock starts.
 AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int writers,
-                            double seconds) {
+                            double seconds, int firstWriter = 0, int allWriters = 0,
+                            const std::function<void()>& beforeStart = {}) {
+  if (allWriters == 0) allWriters = writers;
   std::atomic<bool> stop{false};
   std::latch ready(writers + 1);
+  std::latch start(1);
   std::mutex mutex;
   std::exception_ptr error;
   std::vector<AppendRun> runs(static_cast<std::size_t>(writers));
@@ -91,12 +100,14 @@ AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int w
         if (!error) error = std::current_exception();
       }
       ready.arrive_and_wait();
+      start.wait();
       if (!client) return;
-      const Tag own{"writer", "w" + std::to_string(t)};
+      const int writer = firstWriter + t;
+      const Tag own{"writer", "w" + std::to_string(writer)};
       Position last = 0;
       for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
         const std::uint64_t n =
-            i * static_cast<std::uint64_t>(writers) + static_cast<std::uint64_t>(t);
+            i * static_cast<std::uint64_t>(allWriters) + static_cast<std::uint64_t>(writer);
         const std::vector<NewEvent> events{factory.make(n, {own, customerTag(n % 1000)})};
         const AppendCondition condition{Query::fromTags({own}),
                                         last == 0 ? std::nullopt : std::optional<Position>(last)};
@@ -118,8 +129,17 @@ AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int w
     });
   }
   ready.arrive_and_wait();
+  if (beforeStart && !error) {
+    try {
+      beforeStart();
+    } catch (...) {
+      error = std::current_exception();
+      stop = true;
+    }
+  }
+  start.count_down();
   Stopwatch clock;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  if (!stop) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& thread : threads) thread.join();
   AppendRun total;
@@ -132,6 +152,142 @@ AppendRun concurrentWriters(OpenStore& store, const EventFactory& factory, int w
     total.latency.merge(run.latency);
   }
   if (error) std::rethrow_exception(error);
+  return total;
+}
+
+// A pipe's ends, closed with the object.
+struct Pipe {
+  int fds[2] = {-1, -1};
+  Pipe() {
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  }
+  ~Pipe() {
+    closeEnd(0);
+    closeEnd(1);
+  }
+  void closeEnd(int end) {
+    if (fds[end] >= 0) ::close(fds[end]);
+    fds[end] = -1;
+  }
+  void write(const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  // Everything until the writers close it.
+  std::string readAll() {
+    std::string text;
+    char buffer[256];
+    for (;;) {
+      const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return text;
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+};
+
+// `processes` processes of `writers` threads each on one store, as concurrentWriters with tags
+// of their own. They are forked before this process opens the store, and the clock runs once
+// every process has connected all its clients.
+AppendRun writerProcesses(Workload& w, const fs::path& dir, const EventFactory& factory,
+                          int processes, int writers, double seconds) {
+  std::vector<std::unique_ptr<Pipe>> ready, go, result;
+  std::vector<pid_t> children;
+  for (int p = 0; p < processes; ++p) {
+    ready.push_back(std::make_unique<Pipe>());
+    go.push_back(std::make_unique<Pipe>());
+    result.push_back(std::make_unique<Pipe>());
+  }
+  std::fflush(nullptr);  // nothing buffered is written twice
+  for (int p = 0; p < processes; ++p) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      for (int q = 0; q < processes; ++q) {
+        ready[static_cast<std::size_t>(q)]->closeEnd(0);
+        go[static_cast<std::size_t>(q)]->closeEnd(1);
+        result[static_cast<std::size_t>(q)]->closeEnd(0);
+        if (q != p) {
+          ready[static_cast<std::size_t>(q)]->closeEnd(1);
+          go[static_cast<std::size_t>(q)]->closeEnd(0);
+          result[static_cast<std::size_t>(q)]->closeEnd(1);
+        }
+      }
+      auto& mine = *result[static_cast<std::size_t>(p)];
+      try {
+        auto store = w.open(dir, Durability::kDurable);
+        const AppendRun run = concurrentWriters(
+            *store, factory, writers, seconds, p * writers, processes * writers, [&] {
+              ready[static_cast<std::size_t>(p)]->write("r");
+              if (go[static_cast<std::size_t>(p)]->readAll() != "g") {
+                throw std::runtime_error("not started");
+              }
+            });
+        std::ostringstream out;
+        out << "ok " << run.appends << ' ' << run.busy << ' ' << run.conflicts << ' ' << run.seconds
+            << ' ' << run.latency.count();
+        for (auto sample : run.latency.samples()) out << ' ' << sample.count();
+        mine.write(out.str());
+      } catch (const std::exception& e) {
+        mine.write(std::string("error ") + e.what());
+      }
+      std::fflush(nullptr);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (int p = 0; p < processes; ++p) {
+    ready[static_cast<std::size_t>(p)]->closeEnd(1);
+    go[static_cast<std::size_t>(p)]->closeEnd(0);
+    result[static_cast<std::size_t>(p)]->closeEnd(1);
+  }
+  // Every process ready (or gone), then all start at once.
+  for (auto& pipe : ready) {
+    char c = 0;
+    while (::read(pipe->fds[0], &c, 1) < 0 && errno == EINTR) {
+    }
+  }
+  for (auto& pipe : go) {
+    pipe->write("g");
+    pipe->closeEnd(1);
+  }
+  AppendRun total;
+  std::string errors;
+  for (int p = 0; p < processes; ++p) {
+    std::istringstream in(result[static_cast<std::size_t>(p)]->readAll());
+    std::string status;
+    in >> status;
+    if (status != "ok") {
+      std::string rest;
+      std::getline(in, rest);
+      errors += "process " + std::to_string(p) + ": " + (status.empty() ? "died" : rest) + "; ";
+      continue;
+    }
+    AppendRun run;
+    std::size_t samples = 0;
+    in >> run.appends >> run.busy >> run.conflicts >> run.seconds >> samples;
+    run.latency.reserve(samples);
+    for (std::size_t i = 0; i < samples; ++i) {
+      Clock::rep ticks = 0;
+      in >> ticks;
+      run.latency.add(Clock::duration(ticks));
+    }
+    total.latency.merge(run.latency);
+    total.appends += run.appends;
+    total.busy += run.busy;
+    total.conflicts += run.conflicts;
+    total.seconds = std::max(total.seconds, run.seconds);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (!errors.empty()) throw std::runtime_error(errors);
   return total;
 }
 
@@ -232,6 +388,7 @@ void lagRow(Workload& w, ResultSink& sink, const fs::path& dir, const EventFacto
 std::vector<MetricInfo> metricCatalog(const BenchOptions& o) {
   const std::string n = std::to_string(o.events);
   const std::string writers = std::to_string(o.writers);
+  const std::string processes = std::to_string(o.processes);
   const std::string batch = std::to_string(o.batch);
   const std::string fast = std::to_string(o.fastPollingMs) + " ms";
   const std::string fastSamples = std::to_string(o.fastLagSamples);
@@ -251,6 +408,15 @@ std::vector<MetricInfo> metricCatalog(const BenchOptions& o) {
       {"group_append_p50", "   latency p50", "3. append latency p50", "us", false},
       {"group_append_p99", "   latency p99", "3. append latency p99", "us", false},
       {"group_busy", "   busy timeouts (retried)", "3. busy timeouts", "count", false},
+      {"process_append", "   " + processes + " processes x " + writers + " writers each",
+       "3. durable conditional appends, " + processes + " processes x " + writers + " writers",
+       "appends/s", true},
+      {"process_append_p50", "   latency p50", "3. append latency p50, " + processes + " processes",
+       "us", false},
+      {"process_append_p99", "   latency p99", "3. append latency p99, " + processes + " processes",
+       "us", false},
+      {"process_busy", "   busy timeouts (retried)",
+       "3. busy timeouts, " + processes + " processes", "count", false},
       {"nondurable_append", "4. non-durable appends, 1 writer, no condition",
        "4. non-durable appends, 1 writer", "appends/s", true},
       {"build_append", "   read store: built with durable batches of " + batch,
@@ -309,6 +475,18 @@ void runAllRows(Workload& w, const BenchOptions& o, const fs::path& dir, ResultS
                 " appends of row 3 timed out waiting for the lock "
                 "and were retried");
     }
+  });
+
+  row(w, sink, "row 3, processes", [&] {
+    const AppendRun run = writerProcesses(w, freshDir(dir, "writer-processes"), factory,
+                                          o.processes, o.writers, o.seconds);
+    reportAppendRun(w, sink, "process_append",
+                    "durable, " + std::to_string(o.processes) + " processes x " +
+                        std::to_string(o.writers) + " writers, condition",
+                    run);
+    sink.value("process_append_p50", run.latency.percentileMicros(50));
+    sink.value("process_append_p99", run.latency.percentileMicros(99));
+    sink.value("process_busy", static_cast<double>(run.busy));
   });
 
   row(w, sink, "row 4", [&] {

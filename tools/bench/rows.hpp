@@ -17,7 +17,8 @@ struct BenchOptions {
   double seconds = 3;               // duration of each append-throughput row
   std::size_t queries = 2000;       // measured calls per latency row
   std::size_t batch = 1000;         // events per append while building the read store
-  int writers = 8;                  // threads of row 3
+  int writers = 8;                  // threads of row 3 (in each process)
+  int processes = 4;                // processes of row 3's second part
   int readAllRepeats = 3;           // full scans in row 7 (the median counts)
   int fastPollingMs = 50;           // daemon polling interval of row 9
   std::size_t fastLagSamples = 20;  // appends timed in row 9

@@ -27,6 +27,7 @@ class LatencyRecorder {
   void add(Clock::duration d) { samples_.push_back(d); }
   void merge(const LatencyRecorder& other);
   std::size_t count() const { return samples_.size(); }
+  const std::vector<Clock::duration>& samples() const { return samples_; }
   // p in [0, 100]; 0 when empty.
   double percentileMicros(double p) const;
 

@@ -378,11 +378,11 @@ void printTable(const Args& args, const MachineInfo& machine,
             << " calls; read store " << args.bench.events << " events"
             << (args.quick ? " (--quick: numbers are a smoke test only)" : "") << "\n";
   std::cout << "Columns:\n";
-  std::size_t width = 0;
-  for (const auto& c : columns) width = std::max(width, c.name.size() + 2);
+  std::size_t nameWidth = 0;
+  for (const auto& c : columns) nameWidth = std::max(nameWidth, c.name.size() + 2);
   for (const auto& c : columns) {
-    std::cout << "  " << pad(c.name, width, false) << c.description << "\n"
-              << "  " << pad("", width, false) << "durable: " << c.durable
+    std::cout << "  " << pad(c.name, nameWidth, false) << c.description << "\n"
+              << "  " << pad("", nameWidth, false) << "durable: " << c.durable
               << "; non-durable (row 4): " << c.nonDurable << "\n";
   }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -195,6 +196,8 @@ struct Pipe {
 // every process has connected all its clients.
 AppendRun writerProcesses(Workload& w, const fs::path& dir, const EventFactory& factory,
                           int processes, int writers, double seconds) {
+  // A process that died is reported through its result pipe, not by SIGPIPE on the way there.
+  ::signal(SIGPIPE, SIG_IGN);
   std::vector<std::unique_ptr<Pipe>> ready, go, result;
   std::vector<pid_t> children;
   for (int p = 0; p < processes; ++p) {

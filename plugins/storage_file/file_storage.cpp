@@ -395,7 +395,6 @@ void FileStorage::recoverLocked(Ledger& ledger, bool wholeJournal) {
     const fs::path staging = freshStaging();
     for (const auto& record : records) writeEventFiles(record, staging);
     if (context_.flushEventsImmediately) files.syncFileSystem(dir_);
-    base = done;
     records.clear();
     journalEnd = 0;
   }

@@ -5,6 +5,8 @@
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "opossum/opossum.hpp"
@@ -183,8 +185,12 @@ fs::path OpossumWorkload::writeConfig(const fs::path& dir, Durability durability
     if (auto plugins = tree.get_child_optional("plugins")) plugins->erase("serializer");
     tree.put("plugins.serializer.name", *stack_.serializer);
   }
+  // Writer processes of one row open the same folder at once: each writes aside and renames, so
+  // none reads another's half-written file.
   const fs::path file = dir / "bench-config.json";
-  pt::write_json(file.string(), tree);
+  const fs::path aside = dir / ("bench-config.json." + std::to_string(::getpid()));
+  pt::write_json(aside.string(), tree);
+  fs::rename(aside, file);
   return file;
 }
 

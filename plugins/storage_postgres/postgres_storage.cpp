@@ -12,16 +12,11 @@
 #include "opossum/sdk/nesting.hpp"
 #include "opossum/sdk/options.hpp"
 #include "postgres_maintenance.hpp"
+#include "queries.hpp"
 
 namespace opossum::plugins::postgres {
 
 namespace {
-
-// Columns of an event row, in the order rowToEvent() reads them.
-const char* const kEventColumns =
-    "e.position, e.event_type, e.tags, e.payload,"
-    " (extract(epoch from e.occurred_at) * 1000000)::bigint * 1000 + e.occurred_at_nanos,"
-    " e.correlation_id, e.causation_id, e.operation_id, e.user_id";
 
 std::string tagsJson(const std::vector<Tag>& tags) {
   rapidjson::StringBuffer buffer;
@@ -69,33 +64,6 @@ SequencedEvent rowToEvent(const Result& rows, int row) {
   event.metadata.operationId = rows.optionalText(row, 7);
   event.metadata.userId = rows.optionalText(row, 8);
   return event;
-}
-
-// Appends `value` as the next parameter; its placeholder.
-std::string bind(std::vector<Param>& params, std::string value) {
-  params.emplace_back(std::move(value));
-  return "$" + std::to_string(params.size());
-}
-
-// The SQL condition for `query` over events `e` of the store $1 (tags through the tags table).
-std::string matching(const Query& query, const Tables& tables, std::vector<Param>& params) {
-  if (query.matchesEverything()) return "TRUE";
-  std::string out;
-  for (const auto& item : query.items()) {
-    std::string clause;
-    if (!item.eventTypes.empty()) {
-      std::vector<Param> types(item.eventTypes.begin(), item.eventTypes.end());
-      clause = "e.event_type = ANY(" + bind(params, arrayLiteral(types)) + "::text[])";
-    }
-    for (const auto& tag : item.tags) {
-      if (!clause.empty()) clause += " AND ";
-      clause += "e.position IN (SELECT t.position FROM " + tables.tags +
-                " t WHERE t.store_id = $1 AND t.key = " + bind(params, tag.key) +
-                " AND t.value = " + bind(params, tag.value) + ")";
-    }
-    out += (out.empty() ? "(" : " OR (") + clause + ")";
-  }
-  return "(" + out + ")";
 }
 
 // The timestamp as microseconds since the epoch (for timestamptz) and the nanoseconds after them.
@@ -223,12 +191,7 @@ Statement PostgresStorage::appendStatement(long long id, const sdk::AppendReques
   std::string noConflict = "TRUE";
   if (request.condition != nullptr) {
     const AppendCondition& condition = *request.condition;
-    const std::string after =
-        bind(params, std::to_string(condition.afterSequencePosition.value_or(0)));
-    sql += "conflict AS (SELECT e.position FROM " + tables_.events +
-           " e WHERE e.store_id = $1 AND e.position > " + after + " AND " +
-           matching(condition.failIfEventsMatch, tables_, params) +
-           " ORDER BY e.position LIMIT 1), ";
+    sql += "conflict AS (" + firstConflict(condition, tables_, params) + "), ";
     noConflict = "NOT EXISTS (SELECT 1 FROM conflict)";
   }
   auto array = [&](const std::vector<Param>& values, const char* type) {
@@ -298,16 +261,9 @@ std::vector<sdk::AppendResult> PostgresStorage::append(std::span<const sdk::Appe
 
 std::vector<SequencedEvent> PostgresStorage::read(const Query& query, const ReadOptions& options) {
   const long long id = storeId();
-  std::vector<Param> params{std::to_string(id)};
-  std::string sql = std::string("SELECT ") + kEventColumns + " FROM " + tables_.events +
-                    " e WHERE e.store_id = $1 AND " + matching(query, tables_, params);
-  if (options.fromPosition) {
-    sql += " AND e.position > " + bind(params, std::to_string(*options.fromPosition));
-  }
-  sql += options.descending ? " ORDER BY e.position DESC" : " ORDER BY e.position";
-  if (options.maxCount) sql += " LIMIT " + bind(params, std::to_string(*options.maxCount));
+  Statement statement = readStatement(id, query, options, tables_);
   auto connection = pool_->acquire();
-  Result rows = connection->exec(sql, params);
+  Result rows = connection->exec(statement.sql, statement.params);
   std::vector<SequencedEvent> events;
   events.reserve(static_cast<std::size_t>(rows.rows()));
   for (int i = 0; i < rows.rows(); ++i) events.push_back(rowToEvent(rows, i));

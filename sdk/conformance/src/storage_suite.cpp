@@ -245,6 +245,23 @@ void checkStorageConformance(
     CHECK(storage.head() == 4);
   }
 
+  SECTION("a condition matching only a rejected request of its group passes") {
+    appendOne(storage, Batch{event("Closed", {{"desk", "1"}})});
+    AppendCondition deskFree{Query::fromTags({{"desk", "1"}}), std::nullopt};
+    AppendCondition seatFree{Query::fromTags({{"seat", "7"}}), std::nullopt};
+    Batch refused{event("Booked", {{"desk", "1"}, {"seat", "7"}})};
+    Batch booked{event("Booked", {{"seat", "7"}})};
+    Batch twice{event("Booked", {{"seat", "7"}})};
+    auto results = appendGroup(storage, {request(refused, &deskFree), request(booked, &seatFree),
+                                         request(twice, &seatFree)});
+    CHECK_FALSE(results[0].committed);
+    CHECK(results[1].committed);  // the seat-7 event before it was not written
+    CHECK(results[1].lastPosition == 2);
+    CHECK_FALSE(results[2].committed);  // but request 1's was
+    CHECK(storage.read(Query::fromTags({{"seat", "7"}}), {}).size() == 1);
+    CHECK(storage.head() == 2);
+  }
+
   SECTION("a condition checks the store, not the request's own events") {
     Batch mine{event("Own", {{"k", "v"}}), event("Own", {{"k", "v"}})};
     AppendCondition own{Query::fromTags({{"k", "v"}}), std::nullopt};

@@ -4,11 +4,14 @@
 
 #include <rapidjson/document.h>
 
+#include <cctype>
 #include <filesystem>
 #include <string>
 
 #include "cli_runner.hpp"
 #include "opossum/sdk/plugin.hpp"
+#include "postgres_server.hpp"
+#include "store_helpers.hpp"
 #include "temp_dir.hpp"
 
 using opossum::test::Cli;
@@ -52,23 +55,52 @@ std::string lines(std::initializer_list<std::string> parts) {
   return out;
 }
 
-// A store "shop" under <tmp>/data with the five events above.
+// A store "shop" under <tmp>/data with the five events above; with OPOSSUM_TEST_STORAGE=postgres,
+// stores on the tests' PostgreSQL server instead, in a schema of the test's own.
 struct Fixture {
   TempDir tmp;
   Cli cli{tmp.path()};
   std::string root = (tmp.path() / "data").string();
+  std::string config;  // on PostgreSQL: the config file every command is given
+  std::string shopAt;  // where the tool says "shop" is
 
   Fixture() {
-    CliResult r = cli.run({"append", "--root", root, "--store", "shop"}, kEvents);
+    if (opossum::test::onPostgres()) {
+      std::string schema = "cli_";
+      for (char c : tmp.path().filename().string()) {
+        schema += std::isalnum(static_cast<unsigned char>(c)) != 0
+                      ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                      : '_';
+      }
+      config = (tmp.path() / "pg.json").string();
+      opossum::test::writeWhole(
+          config, R"({"store":{"name":"shop","rootPath":")" + root +
+                      R"("},"plugins":{"storage":{"name":"postgres","conninfo":")" +
+                      opossum::test::postgresConninfo() + R"(","schema":")" + schema + R"("}}})");
+    }
+    CliResult r = cli.run(store({"append"}), kEvents);
     REQUIRE(r.err == "");
     REQUIRE(r.out == "appended 5 events at positions 1..5\n");
     REQUIRE(r.status == 0);
+    rapidjson::Document info;
+    info.Parse(cli.run(store({"info", "--json"})).out.c_str());
+    REQUIRE(info.IsObject());
+    shopAt = info["store"].GetString();
   }
   std::vector<std::string> store(std::vector<std::string> args,
                                  const std::string& name = "shop") const {
-    std::vector<std::string> all{std::move(args.front()), "--root", root, "--store", name};
+    std::vector<std::string> all{std::move(args.front())};
+    if (config.empty()) {
+      all.insert(all.end(), {"--root", root, "--store", name});
+    } else {
+      all.insert(all.end(), {"--config", config, "--store", name});
+    }
     all.insert(all.end(), args.begin() + 1, args.end());
     return all;
+  }
+  // Where the tool says store `name` is: a folder, or a server, schema and store.
+  std::string location(const std::string& name) const {
+    return shopAt.substr(0, shopAt.size() - std::string("shop").size()) + name;
   }
 };
 
@@ -82,7 +114,7 @@ std::uint64_t bytesUnder(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("read prints every event, plain and as JSON lines") {
+TEST_CASE("read prints every event, plain and as JSON lines", "[engines]") {
   Fixture f;
   CliResult plain = f.cli.run(f.store({"read"}));
   CHECK(plain.status == 0);
@@ -93,7 +125,8 @@ TEST_CASE("read prints every event, plain and as JSON lines") {
   CHECK(json.out == lines({kJson[0], kJson[1], kJson[2], kJson[3], kJson[4]}));
 }
 
-TEST_CASE("read queries: --type OR, --tag AND, --item OR-ed items, --from, --max, --desc") {
+TEST_CASE("read queries: --type OR, --tag AND, --item OR-ed items, --from, --max, --desc",
+          "[engines]") {
   Fixture f;
   CHECK(f.cli.run(f.store({"read", "--type", "CartOpened", "--type", "CheckedOut"})).out ==
         lines({kPlain[0], kPlain[2], kPlain[4]}));
@@ -113,7 +146,7 @@ TEST_CASE("read queries: --type OR, --tag AND, --item OR-ed items, --from, --max
   CHECK(f.cli.run(f.store({"read", "--tag", "cart=nope"})).out == "");
 }
 
-TEST_CASE("last prints the newest matching event, or nothing") {
+TEST_CASE("last prints the newest matching event, or nothing", "[engines]") {
   Fixture f;
   CHECK(f.cli.run(f.store({"last", "--type", "CartOpened"})).out == lines({kPlain[2]}));
   CHECK(f.cli.run(f.store({"last", "--tag", "customer=ann", "--json"})).out == lines({kJson[0]}));
@@ -142,7 +175,7 @@ TEST_CASE("info shows plugins, head, counts per type, tags and bytes") {
           bytes + "}\n");
 }
 
-TEST_CASE("append with a failing condition exits 3 and writes nothing") {
+TEST_CASE("append with a failing condition exits 3 and writes nothing", "[engines]") {
   Fixture f;
   const std::string event = R"({"eventType":"CartOpened","event":{"cart":"C1"}})"
                             "\n";
@@ -170,7 +203,7 @@ TEST_CASE("append with a failing condition exits 3 and writes nothing") {
   }
 }
 
-TEST_CASE("append refuses bad input with the line number and writes nothing") {
+TEST_CASE("append refuses bad input with the line number and writes nothing", "[engines]") {
   Fixture f;
   CliResult bad = f.cli.run(f.store({"append"}), R"({"eventType":"A","event":{}})"
                                                  "\n"
@@ -184,7 +217,7 @@ TEST_CASE("append refuses bad input with the line number and writes nothing") {
   CHECK(empty.err == "opossum: no events in standard input\n");
 }
 
-TEST_CASE("export then import into a new store gives identical reads") {
+TEST_CASE("export then import into a new store gives identical reads", "[engines]") {
   Fixture f;
   CliResult exported = f.cli.run(f.store({"export", "-o", "shop.ndjson"}));
   CHECK(exported.status == 0);
@@ -196,7 +229,7 @@ TEST_CASE("export then import into a new store gives identical reads") {
 
   CliResult imported = f.cli.run(f.store({"import", "-i", "shop.ndjson", "--batch", "2"}, "copy"));
   CHECK(imported.status == 0);
-  CHECK(imported.out == "imported 5 events into " + (fs::path(f.root) / "copy").string() + "\n");
+  CHECK(imported.out == "imported 5 events into " + f.location("copy") + "\n");
   for (auto args : std::vector<std::vector<std::string>>{
            {"read", "--json"}, {"read", "--tag", "cart=C1"}, {"read", "--type", "ItemAdded"}}) {
     CHECK(f.cli.run(f.store(args, "copy")).out == f.cli.run(f.store(args)).out);
@@ -254,12 +287,13 @@ TEST_CASE("export from json and import into a cbor store keeps every event") {
   CHECK(f.cli.run(f.store({"read", "--json"}, "back")).out == fromCbor);
 }
 
-TEST_CASE("tail prints events committed after it started, until SIGINT") {
+TEST_CASE("tail prints events committed after it started, until SIGINT", "[engines]") {
   Fixture f;
   pid_t pid = f.cli.start(f.store({"tail", "--interval", "20", "--json", "--type", "Paid"}));
   // Give it time to read the head, then append a non-matching and a matching event.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  Cli other(f.tmp.path() / "data");
+  fs::create_directories(f.tmp.path() / "appender");
+  Cli other(f.tmp.path() / "appender");
   REQUIRE(
       other
           .run(
@@ -302,17 +336,24 @@ TEST_CASE("plugins lists the default plugins with kind, name, version, ABI and f
                       R"(","file":")" + dir + "/libopossum_index_tag.so\",") != std::string::npos);
 }
 
-TEST_CASE("delete-store needs --yes") {
+TEST_CASE("delete-store needs --yes", "[engines]") {
   Fixture f;
   CliResult refused = f.cli.run(f.store({"delete-store"}));
   CHECK(refused.status == 2);
   CHECK(f.cli.run(f.store({"read", "--max", "1"})).out == lines({kPlain[0]}));
   CliResult deleted = f.cli.run(f.store({"delete-store", "--yes"}));
   CHECK(deleted.status == 0);
-  CHECK(deleted.out == "deleted store " + (fs::path(f.root) / "shop").string() + " (5 events)\n");
+  CHECK(deleted.out == "deleted store " + f.location("shop") + " (5 events)\n");
   CliResult gone = f.cli.run(f.store({"read"}));
-  CHECK(gone.status == 1);
-  CHECK(gone.err.find("no store at") != std::string::npos);
+  if (opossum::test::onPostgres()) {
+    // The store's row stays (head 0), so Store objects open elsewhere go on from position 1.
+    CHECK(gone.status == 0);
+    CHECK(gone.out == "");
+    CHECK(f.cli.run(f.store({"info", "--json"})).out.find(R"("head":0,)") != std::string::npos);
+  } else {
+    CHECK(gone.status == 1);
+    CHECK(gone.err.find("no store at") != std::string::npos);
+  }
 }
 
 TEST_CASE("usage errors exit 2 with one line; --help shows an example for every command") {

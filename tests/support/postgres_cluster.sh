@@ -7,6 +7,8 @@
 #                                     no checkpoint, recovery from the WAL at the next start)
 #   postgres_cluster.sh resume STATE  start it again on its data
 # As root the server runs as the unprivileged user "postgres" (the package creates it).
+# OPOSSUM_POSTGRES_SETTINGS adds server settings at start, e.g. "-c shared_buffers=4GB" for the
+# benchmark (the tests run on the server's defaults).
 set -euo pipefail
 action=${1:?start or stop}
 state=$(realpath -m "${2:?state folder}")
@@ -30,7 +32,8 @@ stop() {
 
 launch() {
   if ! as_server "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
-      -o "-k $1 -c listen_addresses= -p 5432 -c max_connections=200" start >/dev/null; then
+      -o "-k $1 -c listen_addresses= -p 5432 -c max_connections=200 ${OPOSSUM_POSTGRES_SETTINGS:-}" \
+      start >/dev/null; then
     cat "$1/server.log" >&2
     exit 1
   fi

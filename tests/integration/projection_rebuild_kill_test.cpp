@@ -1,5 +1,5 @@
 // A rebuild killed with SIGKILL in a child process resumes and ends with exactly the state of an
-// uninterrupted rebuild: no event applied twice or lost.
+// uninterrupted rebuild: no event applied twice or lost. On both storage engines.
 #include <signal.h>
 #include <unistd.h>
 
@@ -68,7 +68,7 @@ std::uint64_t progressOf(const fs::path& rebuildFile) {
 }  // namespace
 
 TEST_CASE("a rebuild killed by SIGKILL resumes to exactly the uninterrupted state",
-          "[rebuild][crash]") {
+          "[rebuild][crash][engines]") {
   TempDir dir;
   {
     auto store = opossum::test::openStore(dir.path(), "p", /*flush=*/false);
@@ -145,7 +145,7 @@ TEST_CASE("a rebuild killed by SIGKILL resumes to exactly the uninterrupted stat
 }
 
 TEST_CASE("a live update killed in the middle of its batch is finished on the next start",
-          "[projections][crash]") {
+          "[projections][crash][engines]") {
   TempDir dir;
   {
     auto store = opossum::test::openStore(dir.path(), "p", /*flush=*/false);

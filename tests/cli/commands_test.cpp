@@ -4,13 +4,11 @@
 
 #include <rapidjson/document.h>
 
-#include <cctype>
 #include <filesystem>
 #include <string>
 
 #include "cli_runner.hpp"
 #include "opossum/sdk/plugin.hpp"
-#include "postgres_server.hpp"
 #include "store_helpers.hpp"
 #include "temp_dir.hpp"
 
@@ -66,17 +64,10 @@ struct Fixture {
 
   Fixture() {
     if (opossum::test::onPostgres()) {
-      std::string schema = "cli_";
-      for (char c : tmp.path().filename().string()) {
-        schema += std::isalnum(static_cast<unsigned char>(c)) != 0
-                      ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
-                      : '_';
-      }
       config = (tmp.path() / "pg.json").string();
-      opossum::test::writeWhole(
-          config, R"({"store":{"name":"shop","rootPath":")" + root +
-                      R"("},"plugins":{"storage":{"name":"postgres","conninfo":")" +
-                      opossum::test::postgresConninfo() + R"(","schema":")" + schema + R"("}}})");
+      opossum::test::writeWhole(config, R"({"store":{"name":"shop","rootPath":")" + root +
+                                            R"("},"plugins":{"storage":)" +
+                                            opossum::test::postgresStorageJson(tmp.path()) + "}}");
     }
     CliResult r = cli.run(store({"append"}), kEvents);
     REQUIRE(r.err == "");

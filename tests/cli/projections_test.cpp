@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "store_helpers.hpp"
 #include "temp_dir.hpp"
 
 using opossum::test::Cli;
@@ -41,10 +42,16 @@ struct Fixture {
   std::string config = (tmp.path() / "store.json").string();
 
   explicit Fixture(const std::string& libraries = R"(["fixture-points"])") {
+    // On PostgreSQL the events are rows of the tests' server; projection state stays in files.
+    const std::string storage =
+        opossum::test::onPostgres()
+            ? R"(, "storage": )" + opossum::test::postgresStorageJson(tmp.path())
+            : "";
     std::ofstream(config) << R"({"store": {"name": "shop", "rootPath": ")"
                           << (tmp.path() / "data").string() << R"("}, "plugins": {"path": [")"
                           << OPOSSUM_PROJECTION_FIXTURE_DIR
-                          << R"("], "projections": {"libraries": )" << libraries << "}}}";
+                          << R"("], "projections": {"libraries": )" << libraries << "}" << storage
+                          << "}}";
     CliResult r = cli.run({"append", "--config", config}, kEvents);
     REQUIRE(r.err == "");
     REQUIRE(r.out == "appended 4 events at positions 1..4\n");
@@ -58,7 +65,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("projections list and status before and after a rebuild") {
+TEST_CASE("projections list and status before and after a rebuild", "[engines]") {
   Fixture f;
   CliResult list = f.run({"projections", "list"});
   CHECK(list.status == 0);
@@ -99,7 +106,7 @@ TEST_CASE("projections list and status before and after a rebuild") {
   CHECK_THAT(states[0], Catch::Matchers::Contains(R"("state":{"points":110,"level":"gold"})"));
 }
 
-TEST_CASE("projections rebuild NAME and --all, plain and --json") {
+TEST_CASE("projections rebuild NAME and --all, plain and --json", "[engines]") {
   Fixture f;
   CliResult one = f.run({"projections", "rebuild", "fixture-points", "--json"});
   CHECK(one.status == 0);
@@ -121,7 +128,7 @@ TEST_CASE("projections rebuild NAME and --all, plain and --json") {
       "\n");
 }
 
-TEST_CASE("a failed rebuild is one error line, and status shows it resumable") {
+TEST_CASE("a failed rebuild is one error line, and status shows it resumable", "[engines]") {
   Fixture f;
   CliResult boom =
       f.cli.run({"append", "--config", f.config}, R"({"eventType":"Boom","event":{"member":"m-1"}})"
@@ -146,7 +153,7 @@ TEST_CASE("a failed rebuild is one error line, and status shows it resumable") {
         "fixture-points refuses Boom at position 5\n");
 }
 
-TEST_CASE("projections errors and a config without projections") {
+TEST_CASE("projections errors and a config without projections", "[engines]") {
   Fixture f;
   CliResult unknown = f.run({"projections", "rebuild", "nope"});
   CHECK(unknown.status == 1);

@@ -1,5 +1,6 @@
 #include "store_helpers.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 
@@ -26,6 +27,16 @@ NewEvent makeEvent(std::string type, std::string json, std::vector<Tag> tags, Me
 bool onPostgres() {
   const char* engine = std::getenv("OPOSSUM_TEST_STORAGE");
   return engine != nullptr && std::string(engine) == "postgres";
+}
+
+std::string postgresStorageJson(const fs::path& dir) {
+  std::string schema = "t_";
+  for (char c : dir.filename().string()) {
+    const auto u = static_cast<unsigned char>(c);
+    schema += std::isalnum(u) != 0 ? static_cast<char>(std::tolower(u)) : '_';
+  }
+  return R"({"name":"postgres","conninfo":")" + postgresConninfo() + R"(","schema":")" +
+         schema.substr(0, 63) + R"("})";
 }
 
 std::shared_ptr<Store> openStore(const fs::path& root, const std::string& name, bool flush) {

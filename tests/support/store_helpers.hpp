@@ -22,6 +22,11 @@ void usePluginDir();
 // Whether OPOSSUM_TEST_STORAGE=postgres: tests tagged [engines] run once per storage engine.
 bool onPostgres();
 
+// The "storage" section of a JSON config that puts a test's stores on the tests' PostgreSQL
+// server, in a schema named after the test's own temporary folder `dir` (so tests that use the
+// same store names never meet).
+std::string postgresStorageJson(const std::filesystem::path& dir);
+
 NewEvent makeEvent(std::string type, std::string json = "{}", std::vector<Tag> tags = {},
                    Metadata metadata = {});
 

@@ -27,6 +27,12 @@ Position EventStoreImpl::append(const std::vector<NewEvent>& events,
   return commits_.append(prepared, condition ? &*condition : nullptr, cancel);
 }
 
+sdk::ProjectionStates* EventStoreImpl::projectionStates() {
+  // A storage of ABI minor 1 has no capability() in its vtable.
+  if (plugins_.empty() || plugins_.front().abiMinor < 2) return nullptr;
+  return sdk::capabilityOf<sdk::ProjectionStates>(*storage_);
+}
+
 std::vector<SequencedEvent> EventStoreImpl::read(const Query& query, const ReadOptions& options) {
   return storage_->read(query, options);
 }

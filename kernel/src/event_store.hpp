@@ -8,6 +8,7 @@
 #include "group_commit.hpp"
 #include "opossum/config.hpp"
 #include "opossum/event_store.hpp"
+#include "opossum/sdk/projection_state.hpp"
 #include "opossum/sdk/storage.hpp"
 
 namespace opossum::detail {
@@ -29,6 +30,8 @@ class EventStoreImpl : public Store {
 
   const StoreConfig& config() const { return config_; }
   sdk::Storage& storage() { return *storage_; }
+  // The storage's projection state (Capability::projectionStates), or nullptr when it keeps none.
+  sdk::ProjectionStates* projectionStates();
 
  private:
   StoreConfig config_;

@@ -10,6 +10,7 @@
 
 #include "event_store.hpp"
 #include "opossum/sdk/file_names.hpp"
+#include "opossum/sdk/json_text.hpp"
 #include "opossum/sdk/nesting.hpp"
 #include "projection_plugins.hpp"
 #include "validation.hpp"
@@ -52,7 +53,6 @@ namespace fs = std::filesystem;
 constexpr const char* kCheckpointFormat = "opossum-projection-checkpoint";
 constexpr const char* kRebuildFormat = "opossum-projection-rebuild";
 constexpr int kRecordVersion = 1;
-const fs::path kCheckpointsFolder = "_checkpoints";
 
 std::string describe(const std::exception_ptr& error) {
   try {
@@ -83,7 +83,7 @@ StateEntry toEntry(const std::string& projection, const std::string& key, const 
       entry.tags.push_back(state.tags[i]);
     }
   }
-  entry.json = compactJson(state.json, where + ": state from codec.toJson");
+  entry.json = sdk::compactJson(state.json, where + ": state from codec.toJson");
   return entry;
 }
 
@@ -92,11 +92,11 @@ std::uint64_t readUnsigned(const rapidjson::Document& doc, const char* name) {
                                                      : std::numeric_limits<std::uint64_t>::max();
 }
 
-// The record in `path`, or nullopt when the file is missing; CorruptionError when unreadable.
-std::optional<rapidjson::Document> readRecord(sdk::FileSystem& fs, const fs::path& path,
-                                              const char* format,
-                                              std::initializer_list<const char*> members) {
-  auto text = fs.readFile(path);
+// The record `text` (nullopt when there is none) parsed; CorruptionError naming `where` when it is
+// not one.
+std::optional<rapidjson::Document> parseRecord(const std::optional<std::string>& text,
+                                               const std::string& where, const char* format,
+                                               std::initializer_list<const char*> members) {
   if (!text) return std::nullopt;
   rapidjson::Document doc;
   // Records are flat; a deeply nested one is damage, and must not exhaust the parser's stack.
@@ -108,7 +108,7 @@ std::optional<rapidjson::Document> readRecord(sdk::FileSystem& fs, const fs::pat
     ok = ok && readUnsigned(doc, member) != std::numeric_limits<std::uint64_t>::max();
   }
   if (!ok) {
-    throw CorruptionError("'" + path.string() + "' is not a valid " + format + " file of version " +
+    throw CorruptionError(where + " is not a valid " + format + " record of version " +
                           std::to_string(kRecordVersion));
   }
   return doc;
@@ -131,17 +131,6 @@ std::string writeRecord(const char* format, const std::string& projection,
   }
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
-}
-
-// g<N> folder names.
-std::optional<std::uint64_t> generationOf(const std::string& name) {
-  if (name.size() < 2 || name[0] != 'g' || name.size() > 20) return std::nullopt;
-  std::uint64_t value = 0;
-  for (std::size_t i = 1; i < name.size(); ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(name[i] - '0');
-  }
-  return value;
 }
 
 class SlotStore final : public JsonProjectionStore {
@@ -236,15 +225,16 @@ std::shared_ptr<sdk::ProjectionHost> makeProjectionHost(std::shared_ptr<Projecti
 }
 
 ProjectionManagerCore::ProjectionManagerCore(ProjectionManagerOptions options)
-    : store_(std::move(options.eventStore)), fs_(std::move(options.fileSystem)) {
+    : store_(std::move(options.eventStore)) {
   if (!store_) throw InvalidArgumentError("ProjectionManager: eventStore is missing");
-  if (!fs_) fs_ = sdk::posixFileSystem();
   bool storeFlush = true;
   bool storeProtect = false;
+  sdk::ProjectionStates* engineStates = nullptr;
   if (auto* impl = dynamic_cast<EventStoreImpl*>(store_.get())) {
     storeConfig_ = impl->config();
     storeFlush = storeConfig_->options.flushEventsImmediately;
     storeProtect = storeConfig_->options.writeProtectProjectionFiles;
+    engineStates = impl->projectionStates();
   }
   root_ = options.basePath;
   if (root_.empty()) {
@@ -253,6 +243,13 @@ ProjectionManagerCore::ProjectionManagerCore(ProjectionManagerOptions options)
           "ProjectionManager: basePath is required for a store not created by createEventStore");
     }
     root_ = storeConfig_->options.rootPath / storeConfig_->options.storeName / "projections";
+  }
+  if (engineStates != nullptr && options.basePath.empty() && !options.fileSystem) {
+    // The store's engine keeps the projections; the capability lives as long as the store.
+    states_ = std::shared_ptr<sdk::ProjectionStates>(store_, engineStates);
+  } else {
+    auto fileSystem = options.fileSystem ? options.fileSystem : sdk::posixFileSystem();
+    states_ = sdk::fileProjectionStates(root_, std::move(fileSystem));
   }
   durable_ = options.flushImmediately.value_or(storeFlush);
   writeProtect_ = options.writeProtectFiles.value_or(storeProtect);
@@ -282,8 +279,7 @@ void ProjectionManagerCore::registerProjection(JsonProjection projection) {
   }
   if (!projection.apply) throw InvalidArgumentError("projection '" + name + "': apply is missing");
   auto slot = std::make_shared<ProjectionSlot>();
-  slot->stem = sdk::fileStem(name);
-  if (slot->stem == kCheckpointsFolder.string()) {
+  if (sdk::fileStem(name) == "_checkpoints") {  // the file state's folder of records
     throw InvalidArgumentError("projection name '" + name + "' is reserved");
   }
   slot->definition = std::move(projection);
@@ -301,36 +297,25 @@ void ProjectionManagerCore::registerProjection(JsonProjection projection) {
   slots_.push_back(std::move(slot));
 }
 
-fs::path ProjectionManagerCore::checkpointFile(const ProjectionSlot& slot) const {
-  return kCheckpointsFolder / (slot.stem + ".json");
+sdk::GenerationOptions ProjectionManagerCore::generationOptions(bool unpublished) const {
+  return sdk::GenerationOptions{durable_, writeProtect_, unpublished};
 }
 
-fs::path ProjectionManagerCore::rebuildFile(const ProjectionSlot& slot) const {
-  return kCheckpointsFolder / (slot.stem + ".rebuild.json");
-}
-
-fs::path ProjectionManagerCore::projectionFolder(const ProjectionSlot& slot) const {
-  return root_ / slot.stem;
-}
-
-GenerationSettings ProjectionManagerCore::generationSettings(const ProjectionSlot& slot,
-                                                             std::uint64_t generation,
-                                                             std::size_t cacheSize) const {
-  GenerationSettings settings;
-  settings.root = root_;
-  settings.directory = projectionFolder(slot) / ("g" + std::to_string(generation));
-  settings.projection = slot.definition.name;
-  settings.fileSystem = fs_;
-  settings.durable = durable_;
-  settings.writeProtect = writeProtect_;
-  settings.cacheSize = cacheSize;
-  return settings;
+std::unique_ptr<Generation> ProjectionManagerCore::openGeneration(const ProjectionSlot& slot,
+                                                                  std::uint64_t generation,
+                                                                  std::size_t cacheSize,
+                                                                  bool unpublished) const {
+  return std::make_unique<Generation>(
+      states_->generation(slot.definition.name, generation, generationOptions(unpublished)),
+      cacheSize);
 }
 
 CheckpointRecord ProjectionManagerCore::readCheckpoint(const ProjectionSlot& slot) {
   CheckpointRecord record;
-  auto doc =
-      readRecord(*fs_, root_ / checkpointFile(slot), kCheckpointFormat, {"generation", "position"});
+  const std::string& name = slot.definition.name;
+  auto doc = parseRecord(states_->readRecord(name, sdk::ProjectionRecordKind::checkpoint),
+                         "the checkpoint of projection '" + name + "'", kCheckpointFormat,
+                         {"generation", "position"});
   if (!doc) return record;
   record.exists = true;
   record.generation = readUnsigned(*doc, "generation");
@@ -340,8 +325,10 @@ CheckpointRecord ProjectionManagerCore::readCheckpoint(const ProjectionSlot& slo
 
 RebuildRecord ProjectionManagerCore::readRebuild(const ProjectionSlot& slot) {
   RebuildRecord record;
-  auto doc = readRecord(*fs_, root_ / rebuildFile(slot), kRebuildFormat,
-                        {"generation", "position", "eventsProcessed"});
+  const std::string& name = slot.definition.name;
+  auto doc = parseRecord(states_->readRecord(name, sdk::ProjectionRecordKind::rebuild),
+                         "the rebuild record of projection '" + name + "'", kRebuildFormat,
+                         {"generation", "position", "eventsProcessed"});
   if (!doc) return record;
   record.exists = true;
   record.generation = readUnsigned(*doc, "generation");
@@ -350,49 +337,49 @@ RebuildRecord ProjectionManagerCore::readRebuild(const ProjectionSlot& slot) {
   return record;
 }
 
-std::string ProjectionManagerCore::checkpointContent(const ProjectionSlot& slot,
-                                                     const CheckpointRecord& record) const {
-  return writeRecord(kCheckpointFormat, slot.definition.name,
-                     {{"generation", record.generation}, {"position", record.position}});
+sdk::ProjectionRecord ProjectionManagerCore::checkpointRecord(
+    const ProjectionSlot& slot, const CheckpointRecord& record) const {
+  return {sdk::ProjectionRecordKind::checkpoint,
+          writeRecord(kCheckpointFormat, slot.definition.name,
+                      {{"generation", record.generation}, {"position", record.position}})};
 }
 
-std::string ProjectionManagerCore::rebuildContent(const ProjectionSlot& slot,
-                                                  const RebuildRecord& record) const {
-  return writeRecord(kRebuildFormat, slot.definition.name,
-                     {{"generation", record.generation},
-                      {"position", record.position},
-                      {"eventsProcessed", record.eventsProcessed}});
+sdk::ProjectionRecord ProjectionManagerCore::rebuildRecord(const ProjectionSlot& slot,
+                                                           const RebuildRecord& record) const {
+  return {sdk::ProjectionRecordKind::rebuild,
+          writeRecord(kRebuildFormat, slot.definition.name,
+                      {{"generation", record.generation},
+                       {"position", record.position},
+                       {"eventsProcessed", record.eventsProcessed}})};
 }
 
 void ProjectionManagerCore::ensureOpen(ProjectionSlot& slot) {
   if (slot.opened) return;
-  fs_->createDirectories(root_ / kCheckpointsFolder);
+  const std::string& name = slot.definition.name;
   CheckpointRecord checkpoint = readCheckpoint(slot);
   RebuildRecord rebuild = readRebuild(slot);
   const bool rebuildingHere = slot.rebuilding.load();
   // Finish the batches a crash interrupted: the live one, then the rebuild's (which may be the
   // commit that makes the rebuilt generation live).
-  Generation(generationSettings(slot, checkpoint.generation, 0)).recover();
+  openGeneration(slot, checkpoint.generation, 0)->recover();
   if (rebuild.exists && !rebuildingHere) {
-    Generation(generationSettings(slot, rebuild.generation, 0)).recover();
+    openGeneration(slot, rebuild.generation, 0)->recover();
   }
   checkpoint = readCheckpoint(slot);
   if (rebuild.exists && rebuild.generation == checkpoint.generation && !rebuildingHere) {
-    // The rebuilt generation was committed; only its journal's removal was missing.
-    fs_->remove(root_ / rebuildFile(slot));
+    // The rebuilt generation was committed; only its record's removal was missing.
+    states_->removeRecord(name, sdk::ProjectionRecordKind::rebuild);
     rebuild.exists = false;
   }
   // Generations neither live nor being rebuilt are leftovers of a committed or abandoned rebuild.
   if (!rebuildingHere) {
-    for (const std::string& name : fs_->listDirectory(projectionFolder(slot))) {
-      auto generation = generationOf(name);
-      if (!generation || *generation == checkpoint.generation) continue;
-      if (rebuild.exists && *generation == rebuild.generation) continue;
-      fs_->removeAll(projectionFolder(slot) / name);
+    for (std::uint64_t generation : states_->generations(name)) {
+      if (generation == checkpoint.generation) continue;
+      if (rebuild.exists && generation == rebuild.generation) continue;
+      states_->removeGeneration(name, generation);
     }
   }
-  slot.live =
-      std::make_unique<Generation>(generationSettings(slot, checkpoint.generation, kLiveCacheSize));
+  slot.live = openGeneration(slot, checkpoint.generation, kLiveCacheSize);
   slot.checkpoint = checkpoint;
   slot.opened = true;
 }
@@ -450,13 +437,13 @@ void ProjectionManagerCore::update(const std::vector<SequencedEvent>& events, bo
         applyEvent(*slot, live, event);
         if (++pending >= kUpdateFlushEvents && event.position != last) {
           CheckpointRecord next{true, start.generation, event.position};
-          live.flush(CommitFile{checkpointFile(*slot), checkpointContent(*slot, next)});
+          live.flush(checkpointRecord(*slot, next));
           slot->checkpoint = next;
           pending = 0;
         }
       }
       CheckpointRecord next{true, start.generation, last};
-      live.flush(CommitFile{checkpointFile(*slot), checkpointContent(*slot, next)});
+      live.flush(checkpointRecord(*slot, next));
       slot->checkpoint = next;
       slot->failedAt.reset();
     } catch (...) {
@@ -553,16 +540,7 @@ std::uint64_t ProjectionManager::stateCount(const std::string& name) {
   std::lock_guard lock(slot->mutex);
   core_->ensureOpen(*slot);
   if (!slot->checkpoint.exists) return 0;
-  // The state files of the live generation, counted without reading them.
-  const std::filesystem::path states =
-      core_->generationSettings(*slot, slot->checkpoint.generation, 0).directory / "state";
-  std::error_code ec;
-  std::uint64_t count = 0;
-  for (std::filesystem::directory_iterator it(states, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->path().extension() == ".json") ++count;
-  }
-  return count;
+  return slot->live->storedCount();
 }
 
 std::vector<std::string> ProjectionManager::projectionNames() const {

@@ -20,14 +20,14 @@
 
 namespace opossum::detail {
 
-// _checkpoints/{name}.json: the live generation and the last position applied to it.
+// The checkpoint record: the live generation and the last position applied to it.
 struct CheckpointRecord {
   bool exists = false;
   std::uint64_t generation = 1;
   Position position = 0;
 };
 
-// _checkpoints/{name}.rebuild.json: a rebuild in progress and what it has flushed.
+// The rebuild record: a rebuild in progress and what it has flushed.
 struct RebuildRecord {
   bool exists = false;
   std::uint64_t generation = 0;
@@ -37,7 +37,6 @@ struct RebuildRecord {
 
 struct ProjectionSlot {
   JsonProjection definition;
-  std::string stem;  // file name of the projection's folder and checkpoint files
   std::mutex mutex;  // guards everything below
   bool opened = false;
   std::unique_ptr<Generation> live;
@@ -64,19 +63,21 @@ class ProjectionManagerCore {
   std::shared_ptr<ProjectionSlot> slot(const std::string& name) const;
   std::vector<std::shared_ptr<ProjectionSlot>> slots() const;
 
-  // Recovers the projection's files and loads its checkpoint, once (again after a failure).
+  // Recovers the projection's state and loads its checkpoint, once (again after a failure).
   // The caller holds slot.mutex.
   void ensureOpen(ProjectionSlot& slot);
 
-  GenerationSettings generationSettings(const ProjectionSlot& slot, std::uint64_t generation,
-                                        std::size_t cacheSize) const;
-  std::filesystem::path checkpointFile(const ProjectionSlot& slot) const;  // relative to root
-  std::filesystem::path rebuildFile(const ProjectionSlot& slot) const;     // relative to root
-  std::filesystem::path projectionFolder(const ProjectionSlot& slot) const;
+  // Generation `generation` of the projection, as its engine stores it.
+  std::unique_ptr<Generation> openGeneration(const ProjectionSlot& slot, std::uint64_t generation,
+                                             std::size_t cacheSize, bool unpublished = false) const;
+  sdk::GenerationOptions generationOptions(bool unpublished) const;
+  sdk::ProjectionStates& states() const { return *states_; }
   CheckpointRecord readCheckpoint(const ProjectionSlot& slot);
   RebuildRecord readRebuild(const ProjectionSlot& slot);
-  std::string checkpointContent(const ProjectionSlot& slot, const CheckpointRecord& record) const;
-  std::string rebuildContent(const ProjectionSlot& slot, const RebuildRecord& record) const;
+  sdk::ProjectionRecord checkpointRecord(const ProjectionSlot& slot,
+                                         const CheckpointRecord& record) const;
+  sdk::ProjectionRecord rebuildRecord(const ProjectionSlot& slot,
+                                      const RebuildRecord& record) const;
 
   bool relevant(const ProjectionSlot& slot, const SequencedEvent& event) const;
   // Applies one relevant event to `generation` (in memory until its flush).
@@ -90,14 +91,14 @@ class ProjectionManagerCore {
   EventStore& store() const { return *store_; }
   const std::shared_ptr<EventStore>& storePtr() const { return store_; }
   const std::filesystem::path& root() const { return root_; }
-  sdk::FileSystem& fileSystem() const { return *fs_; }
   // The config of the store when it is the kernel's own (createEventStore*), else nullopt.
   const std::optional<StoreConfig>& storeConfig() const { return storeConfig_; }
 
  private:
   std::shared_ptr<EventStore> store_;
-  std::filesystem::path root_;
-  std::shared_ptr<sdk::FileSystem> fs_;
+  std::filesystem::path root_;  // of the file projection state, when the engine offers none
+  // The engine's projection state, or file state under root_.
+  std::shared_ptr<sdk::ProjectionStates> states_;
   bool durable_ = true;
   bool writeProtect_ = false;
   std::optional<StoreConfig> storeConfig_;

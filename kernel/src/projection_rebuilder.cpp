@@ -12,7 +12,6 @@ namespace opossum {
 
 namespace {
 
-using detail::CommitFile;
 using detail::Generation;
 using detail::ProjectionSlot;
 using detail::RebuildRecord;
@@ -51,7 +50,7 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
   ProjectionSlot& slot = *slotPtr;
   std::lock_guard rebuildLock(slot.rebuildMutex);
   detail::ProjectionManagerCore& core = *core_;
-  sdk::FileSystem& fs = core.fileSystem();
+  sdk::ProjectionStates& states = core.states();
 
   RebuildRecord record;
   std::uint64_t liveGeneration = 0;
@@ -68,21 +67,17 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
   result.resumed = record.exists && record.generation != liveGeneration;
   if (!result.resumed) {
     record = RebuildRecord{true, std::max(liveGeneration, record.generation) + 1, 0, 0};
-    auto settings = core.generationSettings(slot, record.generation, 0);
-    fs.removeAll(settings.directory);
-    // The journal names the new generation before anything is written into it, so a crash
+    states.removeGeneration(name, record.generation);
+    // The record names the new generation before anything is written into it, so a crash
     // leaves nothing that the next start cannot resume or remove.
-    fs.createDirectories(core.root() / core.rebuildFile(slot).parent_path());
-    const auto path = core.root() / core.rebuildFile(slot);
-    fs.replaceFile(path, core.rebuildContent(slot, record), settings.durable);
-    if (settings.writeProtect) fs.setReadOnly(path, true);
+    states.writeRecord(name, core.rebuildRecord(slot, record), core.generationOptions(false));
   }
   slot.rebuildProgress = record.position;
   slot.rebuildEvents = record.eventsProcessed;
 
-  auto building = core.generationSettings(slot, record.generation, options_.cacheSize);
-  building.unpublished = true;  // readers switch to it only once it is committed below
-  Generation generation(building);
+  // Unpublished: readers switch to it only once it is committed below.
+  auto building = core.openGeneration(slot, record.generation, options_.cacheSize, true);
+  Generation& generation = *building;
   generation.recover();
   if (result.resumed) {
     // The replay may have completed a flush whose progress the record read above predates
@@ -102,7 +97,7 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
   std::size_t pending = 0;
   auto flushProgress = [&] {
     RebuildRecord next{true, record.generation, applied, processed};
-    generation.flush(CommitFile{core.rebuildFile(slot), core.rebuildContent(slot, next)});
+    generation.flush(core.rebuildRecord(slot, next));
     ++result.flushes;
     pending = 0;
     slot.rebuildProgress = applied;
@@ -137,16 +132,14 @@ ProjectionRebuildResult ProjectionRebuilder::rebuild(const std::string& name) {
     while (applyBatch(head)) {
     }
     detail::CheckpointRecord committed{true, record.generation, head};
-    generation.flush(
-        CommitFile{core.checkpointFile(slot), core.checkpointContent(slot, committed)});
+    generation.flush(core.checkpointRecord(slot, committed));
     ++result.flushes;
     const std::uint64_t old = slot.checkpoint.generation;
-    slot.live = std::make_unique<Generation>(
-        core.generationSettings(slot, record.generation, detail::kLiveCacheSize));
+    slot.live = core.openGeneration(slot, record.generation, detail::kLiveCacheSize);
     slot.checkpoint = committed;
     slot.failedAt.reset();
-    fs.remove(core.root() / core.rebuildFile(slot));
-    fs.removeAll(core.generationSettings(slot, old, 0).directory);
+    states.removeRecord(name, sdk::ProjectionRecordKind::rebuild);
+    states.removeGeneration(name, old);
     result.checkpoint = head;
   } catch (...) {
     // The flushed progress stays on disk; the next rebuild resumes from it.

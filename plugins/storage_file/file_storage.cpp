@@ -86,6 +86,7 @@ FileStorage::FileStorage(const sdk::StorageContext& context)
   deletingPath_ = dir_ / ".deleting";
   extension_ = context_.serializer->fileExtension();
   maintenance_ = std::make_unique<FileMaintenance>(context_);
+  projectionStates_ = sdk::fileProjectionStates(dir_ / "projections", context_.fileSystem);
   // For the operator's tools only: the store may be too damaged to open.
   if (context_.purpose == sdk::StoragePurpose::maintenance) return;
 
@@ -117,10 +118,14 @@ FileStorage::~FileStorage() {
 }
 
 void* FileStorage::capability(sdk::Capability id) {
-  // Through the interface type: the caller casts the void* back to sdk::StorageMaintenance*.
-  return id == sdk::Capability::storageMaintenance
-             ? static_cast<sdk::StorageMaintenance*>(maintenance_.get())
-             : nullptr;
+  // Through the interface types: the caller casts the void* back to them.
+  if (id == sdk::Capability::storageMaintenance) {
+    return static_cast<sdk::StorageMaintenance*>(maintenance_.get());
+  }
+  if (id == sdk::Capability::projectionStates) {
+    return static_cast<sdk::ProjectionStates*>(projectionStates_.get());
+  }
+  return nullptr;
 }
 
 fs::path FileStorage::eventPath(Position position) const {

@@ -21,6 +21,7 @@
 #include "journal_window.hpp"
 #include "ledger.hpp"
 #include "opossum/errors.hpp"
+#include "opossum/sdk/projection_state.hpp"
 #include "opossum/sdk/storage.hpp"
 #include "tag_migration.hpp"
 
@@ -113,6 +114,7 @@ class FileStorage : public sdk::Storage {
 
   sdk::StorageContext context_;
   std::unique_ptr<FileMaintenance> maintenance_;
+  std::shared_ptr<sdk::ProjectionStates> projectionStates_;  // files under {store}/projections
   std::filesystem::path dir_, eventsDir_, ledgerPath_, journalPath_, lockPath_,
       materializeLockPath_, manifestPath_, migrationPath_, deletingPath_;
   std::string extension_;

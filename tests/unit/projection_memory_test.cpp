@@ -11,24 +11,21 @@ using namespace opossum;
 
 namespace {
 
-// A generation of projection "counter" in `dir`, not synced.
-detail::GenerationSettings settingsIn(const test::TempDir& dir) {
-  detail::GenerationSettings settings;
-  settings.root = dir.path();
-  settings.directory = dir / "counter" / "g1";
-  settings.projection = "counter";
-  settings.fileSystem = sdk::posixFileSystem();
-  settings.durable = false;
-  return settings;
+// Generation 1 of projection "counter" in file state under `dir`, not synced.
+detail::Generation generationIn(const test::TempDir& dir, std::size_t cacheSize,
+                                bool unpublished = false) {
+  auto states = sdk::fileProjectionStates(dir.path(), sdk::posixFileSystem());
+  return detail::Generation(
+      states->generation("counter", 1, sdk::GenerationOptions{false, false, unpublished}),
+      cacheSize);
 }
 
 }  // namespace
 
 TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instances in memory") {
   test::TempDir dir;
-  detail::GenerationSettings settings = settingsIn(dir);
-  settings.cacheSize = 50;
-  detail::Generation generation(settings);
+  constexpr std::size_t kCacheSize = 50;
+  detail::Generation generation = generationIn(dir, kCacheSize);
   constexpr std::size_t kKeys = 5000, kFlushEvery = 100;
   std::size_t peak = 0;
   for (std::size_t i = 0; i < kKeys; ++i) {
@@ -40,13 +37,13 @@ TEST_CASE("a generation keeps at most the unflushed changes and cacheSize instan
     peak = std::max(peak, generation.instancesInMemory());
   }
   generation.flush(std::nullopt);
-  REQUIRE(peak <= kFlushEvery + settings.cacheSize);
+  REQUIRE(peak <= kFlushEvery + kCacheSize);
   // Every instance is on disk and reads back, still within the bound.
   for (std::size_t i = 0; i < kKeys; i += 997) {
     auto entry = generation.load("customer-" + std::to_string(i));
     REQUIRE(entry);
     REQUIRE(entry->json == "{\"count\":1}");
-    REQUIRE(generation.instancesInMemory() <= settings.cacheSize);
+    REQUIRE(generation.instancesInMemory() <= kCacheSize);
   }
 }
 
@@ -61,17 +58,16 @@ TEST_CASE(
   };
   for (bool unpublished : {true, false}) {
     test::TempDir dir;
-    detail::GenerationSettings settings = settingsIn(dir);
-    settings.unpublished = unpublished;
-    detail::Generation generation(settings);
+    detail::Generation generation = generationIn(dir, 0, unpublished);
+    const auto states = dir / "counter" / "g1" / "state";
     generation.put({"k", {}, R"({"count":1000,"note":"a longer first value"})"});
     generation.flush(std::nullopt);
-    const auto first = inodeOf(settings.directory / "state");
+    const auto first = inodeOf(states);
     generation.put({"k", {}, R"({"count":2})"});  // shorter: nothing of the old may remain
     generation.flush(std::nullopt);
-    CHECK((inodeOf(settings.directory / "state") == first) == unpublished);
+    CHECK((inodeOf(states) == first) == unpublished);
 
-    detail::Generation reopened(settings);
+    detail::Generation reopened = generationIn(dir, 0);
     auto entry = reopened.load("k");
     REQUIRE(entry);
     CHECK(entry->json == R"({"count":2})");

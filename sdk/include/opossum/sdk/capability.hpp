@@ -10,6 +10,7 @@ namespace opossum::sdk {
 enum class Capability : std::uint32_t {
   storageMaintenance = 1,  // sdk::StorageMaintenance, offered by a Storage
   indexCheck = 2,          // sdk::IndexCheck, offered by an Index
+  projectionStates = 3,    // sdk::ProjectionStates, offered by a Storage (projection_state.hpp)
 };
 
 template <class T>

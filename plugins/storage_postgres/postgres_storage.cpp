@@ -12,6 +12,7 @@
 #include "opossum/sdk/nesting.hpp"
 #include "opossum/sdk/options.hpp"
 #include "postgres_maintenance.hpp"
+#include "postgres_projections.hpp"
 #include "queries.hpp"
 
 namespace opossum::plugins::postgres {
@@ -130,6 +131,7 @@ PostgresStorage::PostgresStorage(const sdk::StorageContext& context)
   tables_ = Tables(schema);
   pool_ = std::make_unique<ConnectionPool>(std::move(settings), poolSize);
   maintenance_ = std::make_unique<PostgresMaintenance>(*this);
+  projections_ = std::make_unique<PostgresProjectionStates>(*this);
   if (context.purpose == sdk::StoragePurpose::maintenance) return;
   auto connection = pool_->acquire();
   ensureSchema(*connection, tables_);
@@ -295,6 +297,10 @@ void PostgresStorage::deleteStore(std::stop_token cancel) {
   inTransaction(*connection, cancel, [&] {
     lockHead(*connection, id, cancel);
     connection->exec("DELETE FROM " + tables_.tags + " WHERE store_id = $1", {key}, cancel);
+    connection->exec("DELETE FROM " + tables_.projectionInstances + " WHERE store_id = $1", {key},
+                     cancel);
+    connection->exec("DELETE FROM " + tables_.projectionRecords + " WHERE store_id = $1", {key},
+                     cancel);
     connection->exec("DELETE FROM " + tables_.events + " WHERE store_id = $1", {key}, cancel);
     connection->exec("UPDATE " + tables_.stores + " SET head = 0 WHERE id = $1", {key}, cancel);
   });
@@ -362,6 +368,7 @@ TagMigrationResult PostgresStorage::addTags(
 
 void* PostgresStorage::capability(sdk::Capability id) {
   if (id == sdk::Capability::storageMaintenance) return maintenance_.get();
+  if (id == sdk::Capability::projectionStates) return projections_.get();
   return nullptr;
 }
 

@@ -15,6 +15,7 @@
 
 #include "connection.hpp"
 #include "opossum/sdk/maintenance.hpp"
+#include "opossum/sdk/projection_state.hpp"
 #include "opossum/sdk/storage.hpp"
 #include "schema.hpp"
 
@@ -42,9 +43,10 @@ class PostgresStorage : public sdk::Storage {
   const std::string& storeName() const { return storeName_; }
   // The store's id, or nullopt when it has none (maintenance never creates one).
   std::optional<long long> findStore(Connection& connection);
+  // The open store's id; IoError when it is not open (maintenance).
+  long long storeId();
 
  private:
-  long long storeId();
   // Locks the store's row until the transaction ends; its head.
   Position lockHead(Connection& connection, long long id, std::stop_token cancel);
   // The one statement that checks a request's condition and writes its events.
@@ -56,6 +58,7 @@ class PostgresStorage : public sdk::Storage {
   std::shared_ptr<sdk::Logger> logger_;
   std::optional<long long> storeId_;
   std::unique_ptr<sdk::StorageMaintenance> maintenance_;
+  std::unique_ptr<sdk::ProjectionStates> projections_;
 };
 
 }  // namespace opossum::plugins::postgres

@@ -29,8 +29,8 @@ struct Scan {
 };
 
 // The positions of the store's events matching `query` (not matchesEverything()) within `scan`,
-// as a subquery of one column, `position`: per query item, a tag's postings (the tags primary key) joined to
-// the item's other tags and types, or, for an item of types only, one ordered range of
+// as a subquery of one column, `position`: per query item, a tag's postings (the tags primary key)
+// joined to the item's other tags and types, or, for an item of types only, one ordered range of
 // events_by_type per type.
 std::string positionsMatching(const Query& query, const Scan& scan, const Tables& tables,
                               std::vector<Param>& params);

@@ -1,6 +1,7 @@
 // The plugin's tables, created and migrated by the plugin itself. One schema holds many stores;
 // a store is a row of `stores`, its events rows of `events`, and `tags` lists the positions of
-// each tag (what tag queries and append conditions look up).
+// each tag (what tag queries and append conditions look up); projections keep their instances in
+// `projection_instances` and their checkpoints in `projection_records` (version 2).
 #pragma once
 
 #include <string>
@@ -9,14 +10,14 @@
 
 namespace opossum::plugins::postgres {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Qualified table names of one schema.
 struct Tables {
   explicit Tables(const std::string& schema);
   std::string schema;  // as given
   std::string quoted;  // "schema"
-  std::string versions, stores, events, tags;
+  std::string versions, stores, events, tags, projectionInstances, projectionRecords;
   // Locks store $1's row until the transaction ends and gives its head: what serialises writers.
   std::string lockHead;
 };

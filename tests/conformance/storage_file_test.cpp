@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "opossum/sdk/conformance/projection_state_suite.hpp"
 #include "opossum/sdk/conformance/storage_suite.hpp"
 #include "opossum/sdk/storage.hpp"
 #include "plugin_host.hpp"
@@ -119,4 +120,16 @@ TEST_CASE("file-per-event storage plugin conforms with a small journal that wrap
       });
     }
   }
+}
+
+TEST_CASE("the file storage's projection state conforms, in {store}/projections",
+          "[storage][projections]") {
+  PluginHost host({opossum::test::pluginDir()});
+  sdk::conformance::checkProjectionStatesConformance([&](const std::filesystem::path& dir) {
+    auto storage = makeFileStorage(host, dir, "json");
+    auto* states = sdk::capabilityOf<sdk::ProjectionStates>(*storage);
+    REQUIRE(states != nullptr);
+    // Shares ownership of the storage, which owns the capability.
+    return std::shared_ptr<sdk::ProjectionStates>(storage, states);
+  });
 }

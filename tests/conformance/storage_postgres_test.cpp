@@ -11,6 +11,7 @@
 #include "opossum/config.hpp"
 #include "opossum/errors.hpp"
 #include "opossum/event_store.hpp"
+#include "opossum/sdk/conformance/projection_state_suite.hpp"
 #include "opossum/sdk/conformance/storage_suite.hpp"
 #include "opossum/sdk/maintenance.hpp"
 #include "opossum/sdk/storage.hpp"
@@ -95,7 +96,7 @@ TEST_CASE("a DBA reads a postgres store with psql", "[storage][postgres]") {
                                              "c-1"});
   CHECK(table[1][2] == R"({"course":"c1","student":"s1"})");
   CHECK(rows("SELECT head FROM dba.stores WHERE name = '" + name + "'")[0][0] == "2");
-  CHECK(rows("SELECT max(version) FROM dba.schema_version")[0][0] == "1");
+  CHECK(rows("SELECT max(version) FROM dba.schema_version")[0][0] == "2");
 }
 
 TEST_CASE("postgres storage options are checked", "[storage][postgres]") {
@@ -211,4 +212,35 @@ TEST_CASE("a given timestamp reads back to the nanosecond, before 1970 too",
   REQUIRE(read.size() == 2);
   CHECK(read[0].metadata == events[0].metadata);
   CHECK(read[1].metadata == events[1].metadata);
+}
+
+TEST_CASE("the postgres storage's projection state conforms", "[storage][postgres]") {
+  PluginHost host({opossum::test::pluginDir()});
+  sdk::conformance::checkProjectionStatesConformance([&](const std::filesystem::path& dir) {
+    auto unique = dir.parent_path().filename().string() + "_" + dir.filename().string();
+    auto storage = makePostgresStorage(host, dir.parent_path() / unique);
+    auto* states = sdk::capabilityOf<sdk::ProjectionStates>(*storage);
+    REQUIRE(states != nullptr);
+    return std::shared_ptr<sdk::ProjectionStates>(storage, states);
+  });
+}
+
+TEST_CASE("a postgres schema of version 1 gains the projection tables when opened",
+          "[storage][postgres]") {
+  PluginHost host({opossum::test::pluginDir()});
+  opossum::test::TempDir dir;
+  const std::string name = dir.path().filename().string();
+  makePostgresStorage(host, dir.path() / name, {{"schema", "migrated"}});
+  // Back to what version 1 had.
+  rows(
+      "DROP TABLE migrated.projection_instances, migrated.projection_records;"
+      " DELETE FROM migrated.schema_version WHERE version = 2; SELECT 1");
+  REQUIRE(rows("SELECT max(version) FROM migrated.schema_version")[0][0] == "1");
+  auto storage = makePostgresStorage(host, dir.path() / name, {{"schema", "migrated"}});
+  CHECK(rows("SELECT max(version) FROM migrated.schema_version")[0][0] == "2");
+  auto* states = sdk::capabilityOf<sdk::ProjectionStates>(*storage);
+  REQUIRE(states != nullptr);
+  states->writeRecord("p", {sdk::ProjectionRecordKind::checkpoint, "c"}, {});
+  CHECK(states->readRecord("p", sdk::ProjectionRecordKind::checkpoint) ==
+        std::optional<std::string>("c"));
 }

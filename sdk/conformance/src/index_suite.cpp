@@ -15,32 +15,14 @@
 #include <vector>
 
 #include "opossum/errors.hpp"
+#include "scratch_dir.hpp"
 
 namespace opossum::sdk::conformance {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "opossum-index-suite-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  // The index folder, like {store}/indices (not created: the index creates it when it writes).
-  fs::path indexDir() const { return root_ / "indices"; }
-
- private:
-  fs::path root_;
-};
+using detail::ScratchDir;
 
 IndexedEvent event(Position position, std::string type, std::vector<Tag> tags = {}) {
   return IndexedEvent{position, std::move(type), std::move(tags)};
@@ -362,8 +344,9 @@ void checkIndexConformance(const IndexFactory& make) {
 namespace {
 
 void runSuite(const IndexFactoryWithFiles& makeWithFiles, bool injectsFaults) {
-  ScratchDir scratch;
-  const fs::path dir = scratch.indexDir();
+  ScratchDir scratch("index");
+  // Like {store}/indices, not created: the index creates it when it writes.
+  const fs::path dir = scratch.path() / "indices";
   const auto posix = posixFileSystem();
   auto make = [&](const fs::path& folder) { return makeWithFiles(folder, posix); };
   std::shared_ptr<Index> index = make(dir);

@@ -14,6 +14,7 @@
 
 #include "json_compare.hpp"
 #include "opossum/errors.hpp"
+#include "scratch_dir.hpp"
 
 namespace opossum::sdk::conformance {
 
@@ -21,30 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::jsonDifference;
-
-// A fresh directory, removed (write-protected files too) when the object goes away.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "opossum-storage-suite-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path_, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using detail::ScratchDir;
 
 Timestamp millis(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{ms}}; }
 
@@ -141,7 +119,7 @@ Batch alternating(int count) {
 
 void checkStorageConformance(
     const std::function<std::shared_ptr<Storage>(const std::filesystem::path& storeDir)>& make) {
-  ScratchDir scratch;
+  ScratchDir scratch("storage");
   const fs::path dir = scratch.path() / "store";
   std::shared_ptr<Storage> created = make(dir);
   REQUIRE(created != nullptr);

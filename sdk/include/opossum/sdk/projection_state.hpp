@@ -24,7 +24,8 @@
 
 namespace opossum::sdk {
 
-// One instance of a projection: its key, the tags it is found by, and its state as compact JSON.
+// One instance of a projection: its key, the tags it is found by, and its state as compact JSON
+// (as sdk::compactJson() writes it: UTF-8, numbers as written), which an engine keeps as given.
 struct ProjectionInstance {
   std::string key;
   std::vector<Tag> tags;
@@ -57,7 +58,8 @@ struct GenerationOptions {
   bool unpublished = false;   // no reader uses this generation yet (a rebuild's)
 };
 
-// One generation of one projection. Not thread-safe: the projection's owner serialises calls.
+// One generation of one projection; it must not outlive the ProjectionStates that made it. Not
+// thread-safe: the projection's owner serialises calls.
 class OPOSSUM_EXPORT ProjectionGeneration {
  public:
   virtual ~ProjectionGeneration() = default;

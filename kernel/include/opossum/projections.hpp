@@ -25,7 +25,10 @@
 //
 // toJson must return one JSON value (any kind); fromJson receives it back (whitespace may differ).
 //
-// On disk (below basePath, by default {rootPath}/{storeName}/projections):
+// Where the state lives is the store's engine's choice (sdk::ProjectionStates): the postgres
+// engine keeps it in its database, a batch and its checkpoint in one transaction. In files (the
+// file engine, an engine without its own, or a manager given a basePath), below basePath, by
+// default {rootPath}/{storeName}/projections:
 //   {name}/g{N}/state/{key}.json   one file per key: {"format", "projection", "key", "tags",
 //   "state"} {name}/g{N}/tags/{tag}/{key}   tag index: one empty marker per key carrying the tag
 //   {name}/g{N}/batch.journal      only while a batch is being written (redone after a crash)
@@ -227,13 +230,15 @@ class ProjectionStore {
 
 struct ProjectionManagerOptions {
   std::shared_ptr<EventStore> eventStore{};  // required
-  // The projections folder; empty: {rootPath}/{storeName}/projections of the store (required when
-  // the store does not come from createEventStore / createEventStoreFromConfig).
+  // The projections folder; empty: the store's engine keeps the state (the file engine in
+  // {rootPath}/{storeName}/projections). Required when the store does not come from
+  // createEventStore / createEventStoreFromConfig; given, the state is in files there.
   std::filesystem::path basePath{};
   // Sync every batch before update() returns; default: the store's flushEventsImmediately.
   std::optional<bool> flushImmediately{};
   // State and checkpoint files read-only; default: the store's writeProtectProjectionFiles.
   std::optional<bool> writeProtectFiles{};
+  // The file system of file state (given: the state is in files, under basePath or the default).
   std::shared_ptr<sdk::FileSystem> fileSystem{};  // default: sdk::posixFileSystem()
   // Register the projection plugins listed in the store's config (plugins.projections.libraries)
   // on construction; PluginError from the constructor when one cannot be loaded.

@@ -72,11 +72,14 @@ void Generation::discardDirty() {
 
 void Generation::flush(const std::optional<sdk::ProjectionRecord>& record) {
   if (dirty_.empty() && !record) return;
+  // The changes move into the batch and from there into the cache: no instance is copied.
   std::vector<sdk::InstanceChange> changes;
   changes.reserve(dirty_.size());
-  for (const auto& [key, change] : dirty_) {
-    changes.push_back(sdk::InstanceChange{key, change.next, change.storedTags});
+  for (auto& [key, change] : dirty_) {
+    changes.push_back(
+        sdk::InstanceChange{key, std::move(change.next), std::move(change.storedTags)});
   }
+  dirty_.clear();
   try {
     stored_->write(changes, record);
   } catch (...) {
@@ -84,8 +87,7 @@ void Generation::flush(const std::optional<sdk::ProjectionRecord>& record) {
     discardDirty();
     throw;
   }
-  for (auto& [key, change] : dirty_) cache(key, std::move(change.next));
-  dirty_.clear();
+  for (auto& change : changes) cache(change.key, std::move(change.next));
 }
 
 }  // namespace opossum::detail

@@ -48,8 +48,6 @@ void requireCodec(const std::string& projection, bool hasToJson, bool hasFromJso
 
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr const char* kCheckpointFormat = "opossum-projection-checkpoint";
 constexpr const char* kRebuildFormat = "opossum-projection-rebuild";
 constexpr int kRecordVersion = 1;

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "opossum/projections.hpp"
-#include "opossum/sdk/file_names.hpp"
 #include "projection_manager.hpp"
 
 namespace opossum {

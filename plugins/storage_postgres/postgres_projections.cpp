@@ -17,7 +17,7 @@ const char* kindName(sdk::ProjectionRecordKind kind) {
 
 // Tags as a jsonb array of {"k": key, "v": value}: containment then matches whole tags (an array
 // of pairs would match a pair in either order).
-std::string tagsJson(const std::vector<Tag>& tags) {
+std::string instanceTagsJson(const std::vector<Tag>& tags) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartArray();
@@ -86,7 +86,7 @@ class PostgresGeneration final : public sdk::ProjectionGeneration {
         continue;
       }
       keys.emplace_back(change.key);
-      tags.emplace_back(tagsJson(change.next->tags));
+      tags.emplace_back(instanceTagsJson(change.next->tags));
       states.emplace_back(change.next->json);
     }
     const Tables& tables = storage_.tables();
@@ -125,7 +125,7 @@ class PostgresGeneration final : public sdk::ProjectionGeneration {
 
   std::vector<sdk::ProjectionInstance> withTags(const std::vector<Tag>& tags) override {
     if (tags.empty()) return all();
-    return select(" AND tags @> $4::jsonb", {tagsJson(tags)});
+    return select(" AND tags @> $4::jsonb", {instanceTagsJson(tags)});
   }
 
   std::uint64_t count() override {

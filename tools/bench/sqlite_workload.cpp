@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <thread>
 
 #include "opossum/errors.hpp"
 
@@ -244,10 +245,10 @@ class Connection : public Client {
       throw std::runtime_error("sqlite: cannot open " + file.string() + ": " + message);
     }
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    exec("PRAGMA journal_mode=WAL");
+    setUp("PRAGMA journal_mode=WAL");
     exec(durability == Durability::kDurable ? "PRAGMA synchronous=FULL"
                                             : "PRAGMA synchronous=NORMAL");
-    if (createSchema) exec(kSchema);
+    if (createSchema) setUp(kSchema);
   }
   ~Connection() override {
     statements_.clear();  // statements before the connection
@@ -404,6 +405,24 @@ class Connection : public Client {
   }
 
  private:
+  // Processes opening a new database together race to switch it to WAL and to create the
+  // tables: SQLite answers SQLITE_BUSY at once, without its busy handler, to all but one of the
+  // connections that upgrade a shared lock together (deadlock avoidance). Such a statement is
+  // tried again until the busy timeout has passed, as an application would.
+  void setUp(const char* sql) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      try {
+        exec(sql);
+        return;
+      } catch (const BusyError&) {
+        if (std::chrono::steady_clock::now() >= deadline) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  }
+
   void exec(const char* sql) {
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
